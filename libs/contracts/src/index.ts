@@ -1,0 +1,4 @@
+export * from './stream-name';
+export * from './subjects';
+export * from './envelope';
+export * from './messages';

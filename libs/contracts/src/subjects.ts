@@ -1,0 +1,41 @@
+import { assertStreamName } from './stream-name';
+
+/**
+ * Every bus subject in one place. Stream names are validated before they become a subject
+ * token, so a name can never inject `.`, `*` or `>`.
+ *
+ * | subject                      | kind            | payload                                |
+ * |------------------------------|-----------------|----------------------------------------|
+ * | media.<s>.in                 | publish         | FlvTagMessage / RtpBatchMessage (binary)|
+ * | media.<s>.out                | publish         | AccessUnitMessage (binary)             |
+ * | stream.<s>.events            | publish         | StreamEvent (JSON)                     |
+ * | packetizer.<s>.describe      | request/reply   | → StreamDescription (JSON)             |
+ * | packetizer.<s>.gop           | request/reply   | → AccessUnitMessage[] (binary, framed) |
+ * | packetizer.<s>.frame         | request/reply   | → LatestFrame (binary)                 |
+ * | ingest.rtmp.list             | request/reply   | → RtmpPublisherList (JSON)             |
+ */
+export const Subjects = {
+  mediaIn: (stream: string): string => `media.${assertStreamName(stream)}.in`,
+  mediaOut: (stream: string): string => `media.${assertStreamName(stream)}.out`,
+  streamEvents: (stream: string): string => `stream.${assertStreamName(stream)}.events`,
+  describe: (stream: string): string => `packetizer.${assertStreamName(stream)}.describe`,
+  gop: (stream: string): string => `packetizer.${assertStreamName(stream)}.gop`,
+  latestFrame: (stream: string): string => `packetizer.${assertStreamName(stream)}.frame`,
+
+  allMediaIn: 'media.*.in',
+  allStreamEvents: 'stream.*.events',
+  allDescribe: 'packetizer.*.describe',
+  allGop: 'packetizer.*.gop',
+  allLatestFrame: 'packetizer.*.frame',
+} as const;
+
+/** Queue groups: one member of each group handles a message. */
+export const QueueGroups = {
+  packetizer: 'packetizer',
+} as const;
+
+/** Extracts `<s>` from `prefix.<s>.suffix`; undefined when the subject has another shape. */
+export function streamFromSubject(subject: string): string | undefined {
+  const parts = subject.split('.');
+  return parts.length === 3 ? parts[1] : undefined;
+}

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Bus, BusClosedError, BusHandler, BusHeaders, BusMessage, BusNoRespondersError, BusPayloadTooLargeError,
+  BusTimeoutError, PublishOptions, RequestOptions, SubscribeOptions, Subscription,
+} from './bus';
+import { subjectMatches, validateSubject } from './subject-match';
+
+interface Sub {
+  readonly id: number;
+  readonly subject: string;
+  readonly tokens: string[];
+  readonly literal: boolean;
+  readonly queue?: string;
+  readonly handler: BusHandler;
+  active: boolean;
+}
+
+export interface InProcessBusOptions {
+  /** Largest payload accepted, like NATS max_payload. Default 8 MiB. */
+  maxPayload?: number;
+  /** Called when a handler throws; the bus itself carries on. */
+  onHandlerError?: (err: unknown, subject: string) => void;
+}
+
+/**
+ * The in-process driver: same subjects, wildcards, queue groups and request/reply as NATS,
+ * delivered asynchronously (a microtask after publish) in publish order.
+ */
+export class InProcessBus implements Bus {
+  readonly driver = 'in-process';
+  readonly maxPayload: number;
+  private readonly literal = new Map<string, Set<Sub>>();
+  private readonly wildcard = new Set<Sub>();
+  private nextId = 1;
+  private closed = false;
+  private readonly queueCursor = new Map<string, number>();
+  private readonly onHandlerError: (err: unknown, subject: string) => void;
+
+  constructor(options: InProcessBusOptions = {}) {
+    this.maxPayload = options.maxPayload ?? 8 * 1024 * 1024;
+    this.onHandlerError = options.onHandlerError ?? ((err, subject) => {
+      process.emitWarning(`bus handler for ${subject} threw: ${(err as Error)?.stack ?? String(err)}`);
+    });
+  }
+
+  publish(subject: string, data: Uint8Array, options: PublishOptions = {}): void {
+    if (this.closed) throw new BusClosedError();
+    const tokens = validateSubject(subject, false);
+    if (data.byteLength > this.maxPayload) throw new BusPayloadTooLargeError(subject, data.byteLength, this.maxPayload);
+    const targets = this.route(subject, tokens);
+    if (targets.length === 0) return;
+    const msg = this.message(subject, data, options.headers, options.reply);
+    queueMicrotask(() => {
+      for (const sub of targets) {
+        if (!sub.active) continue;
+        try {
+          sub.handler(msg);
+        } catch (err) {
+          this.onHandlerError(err, subject);
+        }
+      }
+    });
+  }
+
+  subscribe(subject: string, handler: BusHandler, options: SubscribeOptions = {}): Subscription {
+    if (this.closed) throw new BusClosedError();
+    const tokens = validateSubject(subject, true);
+    const literal = !tokens.some((t) => t === '*' || t === '>');
+    const sub: Sub = { id: this.nextId++, subject, tokens, literal, queue: options.queue, handler, active: true };
+    if (literal) {
+      let set = this.literal.get(subject);
+      if (!set) this.literal.set(subject, (set = new Set()));
+      set.add(sub);
+    } else {
+      this.wildcard.add(sub);
+    }
+    return {
+      subject,
+      unsubscribe: () => {
+        if (!sub.active) return;
+        sub.active = false;
+        if (literal) {
+          const set = this.literal.get(subject);
+          set?.delete(sub);
+          if (set?.size === 0) this.literal.delete(subject);
+        } else {
+          this.wildcard.delete(sub);
+        }
+      },
+    };
+  }
+
+  request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage> {
+    if (this.closed) return Promise.reject(new BusClosedError());
+    const tokens = validateSubject(subject, false);
+    if (this.route(subject, tokens).length === 0) return Promise.reject(new BusNoRespondersError(subject));
+    const inbox = `_INBOX.${randomUUID().replace(/-/g, '')}`;
+    return new Promise<BusMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sub.unsubscribe();
+        reject(new BusTimeoutError(subject, options.timeoutMs));
+      }, options.timeoutMs);
+      const sub = this.subscribe(inbox, (msg) => {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve(msg);
+      });
+      try {
+        this.publish(subject, data, { headers: options.headers, reply: inbox });
+      } catch (err) {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        reject(err);
+      }
+    });
+  }
+
+  async flush(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.literal.clear();
+    this.wildcard.clear();
+  }
+
+  /** Plain subscribers all get the message; each queue group gets it once (round robin). */
+  private route(subject: string, tokens: string[]): Sub[] {
+    const out: Sub[] = [];
+    let groups: Map<string, Sub[]> | undefined;
+    const consider = (sub: Sub): void => {
+      if (!sub.queue) {
+        out.push(sub);
+        return;
+      }
+      groups ??= new Map();
+      const members = groups.get(sub.queue);
+      if (members) members.push(sub);
+      else groups.set(sub.queue, [sub]);
+    };
+    const exact = this.literal.get(subject);
+    if (exact) for (const sub of exact) consider(sub);
+    for (const sub of this.wildcard) if (subjectMatches(sub.tokens, tokens)) consider(sub);
+    if (groups) {
+      for (const [queue, members] of groups) {
+        const cursor = this.queueCursor.get(queue) ?? 0;
+        this.queueCursor.set(queue, cursor + 1);
+        members.sort((a, b) => a.id - b.id);
+        out.push(members[cursor % members.length]);
+      }
+    }
+    return out;
+  }
+
+  private message(subject: string, data: Uint8Array, headers: BusHeaders | undefined, reply: string | undefined): BusMessage {
+    return {
+      subject,
+      data,
+      headers,
+      reply,
+      respond: (answer: Uint8Array, answerHeaders?: BusHeaders): boolean => {
+        if (!reply || this.closed) return false;
+        this.publish(reply, answer, { headers: answerHeaders });
+        return true;
+      },
+    };
+  }
+}

@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Gateway configuration from the environment (and a `.env` file when present), validated at
+ * start. A bad value stops the process with a message naming the variable.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z
+  .union([z.boolean(), z.string()])
+  .transform((v) => (typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())));
+
+export const ConfigSchema = z.object({
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Host name put into the URLs we hand out (RTSP play URL, RTMP publish URL). */
+  PUBLIC_HOST: z.string().min(1).optional(),
+  PORT: port.default(5001),
+  RTSP_PORT: port.default(8554),
+  /** Server RTP/RTCP port pair shared by all UDP readers (RTP even, RTCP = RTP + 1). */
+  RTSP_UDP_RTP_PORT: port.default(8000),
+  RTMP_PORT: port.default(1935),
+  DEBUG: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /** Seconds without media before a pulled camera is considered dead. */
+  RTSP_TIMEOUT: z.coerce.number().positive().max(3600).default(10),
+  /** RTSP session timeout announced to readers, seconds. */
+  RTSP_SESSION_TIMEOUT: z.coerce.number().int().min(5).max(3600).default(60),
+  /** Largest RTSP request head accepted from a reader, bytes. */
+  RTSP_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).max(1 << 20).default(16 * 1024),
+  RTSP_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** Bytes queued for one TCP reader before it is dropped as too slow. */
+  READER_QUEUE_BYTES: z.coerce.number().int().min(64 * 1024).max(1 << 30).default(8 * 1024 * 1024),
+  /** RTP payload size budget for repacketization (FU-A above this). */
+  RTP_MAX_PAYLOAD: z.coerce.number().int().min(200).max(65000).default(1400),
+  RTMP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(500),
+  RTMP_MAX_MESSAGE_BYTES: z.coerce.number().int().min(64 * 1024).max(64 << 20).default(16 << 20),
+  /** Whether pushes are accepted only for keys enabled through the API. */
+  RTMP_REQUIRE_KNOWN_KEYS: bool.default(false),
+  STREAMS_CONFIG: z.string().optional(),
+  NATS_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+  DATA_DIR: z.string().default('./data'),
+});
+
+export type GatewayConfig = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads KEY=VALUE lines; `#` comments; optional quotes. Existing env wins over the file. */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2];
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    out[m[1]] = value;
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotEnvPath = '.env'): GatewayConfig {
+  const fromFile = existsSync(dotEnvPath) ? parseDotEnv(readFileSync(dotEnvPath, 'utf8')) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile, ...env };
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const v = merged[key];
+    if (v !== undefined && v !== '') relevant[key] = v;
+  }
+  const parsed = ConfigSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue.path[0]);
+    throw new ConfigError(`invalid configuration: ${key}=${JSON.stringify(relevant[key])}: ${issue.message}`);
+  }
+  return parsed.data;
+}
