@@ -6,3 +6,4 @@ export * from './store/memory-store';
 export * from './config/config';
 export * from './logging/logger';
 export * from './runtime/service';
+export * from './runtime/context';

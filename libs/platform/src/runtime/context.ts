@@ -1,0 +1,61 @@
+import type { Bus } from '../bus/bus';
+import { InProcessBus } from '../bus/in-process-bus';
+import { ConfigError, GatewayConfig, loadConfig } from '../config/config';
+import { createLogger } from '../logging/logger';
+import { MemoryStateStore } from '../store/memory-store';
+import type { StateStore } from '../store/state-store';
+import type { RunningService, ServiceContext, ServiceFactory } from './service';
+
+export interface ContextOverrides {
+  config?: Partial<GatewayConfig>;
+  bus?: Bus;
+  store?: StateStore;
+}
+
+/**
+ * Builds the context a service runs with. The driver is chosen by configuration alone:
+ * NATS_URL / REDIS_URL select the distributed drivers, otherwise the in-process ones.
+ */
+export async function createServiceContext(service: string, overrides: ContextOverrides = {}): Promise<ServiceContext> {
+  const config = { ...loadConfig(), ...overrides.config };
+  const logger = createLogger({ service, level: config.LOG_LEVEL ?? (config.DEBUG ? 'debug' : 'info') });
+  if (!overrides.bus && config.NATS_URL) throw new ConfigError('NATS_URL is set but this build has no NATS driver yet');
+  if (!overrides.store && config.REDIS_URL) throw new ConfigError('REDIS_URL is set but this build has no Redis driver yet');
+  const bus = overrides.bus ?? new InProcessBus({
+    onHandlerError: (err, subject) => logger.error({ err, subject }, 'bus handler threw'),
+  });
+  const store = overrides.store ?? new MemoryStateStore();
+  return { bus, store, config, logger };
+}
+
+/** Stops services in reverse start order, then closes the bus and store. */
+export async function stopAll(ctx: ServiceContext, services: RunningService[]): Promise<void> {
+  for (const svc of [...services].reverse()) {
+    try {
+      await svc.stop();
+    } catch (err) {
+      ctx.logger.error({ err, service: svc.name }, 'error while stopping');
+    }
+  }
+  await ctx.bus.close();
+  await ctx.store.close();
+}
+
+/** Entry point of a service run alone: start, then stop cleanly on SIGTERM/SIGINT. */
+export function runServiceMain(service: string, factory: ServiceFactory): void {
+  createServiceContext(service)
+    .then(async (ctx) => {
+      const running = await factory(ctx);
+      ctx.logger.info(`${service} started`);
+      const shutdown = (signal: string): void => {
+        ctx.logger.info({ signal }, `${service} stopping`);
+        stopAll(ctx, [running]).then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`${service}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
+}
