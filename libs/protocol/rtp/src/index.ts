@@ -1,1 +1,2 @@
 export * from './rtcp';
+export * from './packet';
