@@ -3,7 +3,7 @@
 // Usage: node test/run.mjs [substring filter ...]
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -20,7 +20,10 @@ function collect(dir, out) {
   return out;
 }
 
+// A compiled test whose source was deleted or renamed is stale: skip it.
+const hasSource = (f) => existsSync(join(root, relative(dist, f)).replace(/\.js$/, '.ts'));
 const files = collect(dist, [])
+  .filter(hasSource)
   .filter((f) => !f.includes(`${join('test', 'bench')}`))
   .filter((f) => filters.length === 0 || filters.some((s) => relative(dist, f).includes(s)))
   .sort();

@@ -124,7 +124,8 @@ function writePackets(view: DataView, out: Uint8Array, offset: number, packets: 
 export function writeEnvelope(msg: MediaMessage, out: Uint8Array, offset = 0): number {
   const size = envelopeByteLength(msg);
   if (out.byteLength - offset < size) throw new EnvelopeError('output buffer too small');
-  const view = new DataView(out.buffer, out.byteOffset + offset, size);
+  const region = out.subarray(offset, offset + size);
+  const view = new DataView(region.buffer, region.byteOffset, size);
   view.setUint8(0, ENVELOPE_VERSION);
   view.setFloat64(8, msg.receivedAt);
   switch (msg.kind) {
@@ -133,14 +134,14 @@ export function writeEnvelope(msg: MediaMessage, out: Uint8Array, offset = 0): n
       view.setUint8(2, msg.tagType);
       view.setUint8(3, 0);
       view.setUint32(4, msg.timestamp >>> 0);
-      out.set(msg.data, offset + ENVELOPE_HEADER_SIZE);
+      region.set(msg.data, ENVELOPE_HEADER_SIZE);
       break;
     case 'rtp-batch':
       view.setUint8(1, EnvelopeKind.RtpBatch);
       view.setUint8(2, msg.track);
       view.setUint8(3, msg.rtcp ? 1 : 0);
       view.setUint32(4, msg.packets.length);
-      writePackets(view, out, ENVELOPE_HEADER_SIZE, msg.packets);
+      writePackets(view, region, ENVELOPE_HEADER_SIZE, msg.packets);
       break;
     case 'access-unit':
       view.setUint8(1, EnvelopeKind.AccessUnit);
@@ -148,14 +149,14 @@ export function writeEnvelope(msg: MediaMessage, out: Uint8Array, offset = 0): n
       view.setUint8(3, msg.keyframe ? 1 : 0);
       view.setUint32(4, msg.rtpTimestamp >>> 0);
       view.setUint16(ENVELOPE_HEADER_SIZE, msg.packets.length);
-      writePackets(view, out, ENVELOPE_HEADER_SIZE + 2, msg.packets);
+      writePackets(view, region, ENVELOPE_HEADER_SIZE + 2, msg.packets);
       break;
     case 'frame':
       view.setUint8(1, EnvelopeKind.Frame);
       view.setUint8(2, msg.codec === 'h264' ? 1 : 2);
       view.setUint8(3, msg.keyframe ? 1 : 0);
       view.setUint32(4, 0);
-      out.set(msg.data, offset + ENVELOPE_HEADER_SIZE);
+      region.set(msg.data, ENVELOPE_HEADER_SIZE);
       break;
   }
   return offset + size;

@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig, parseDotEnv } from './config';
+
+test('defaults match the documented ports', () => {
+  const c = loadConfig({}, '/nonexistent/.env');
+  assert.equal(c.PORT, 5001);
+  assert.equal(c.RTSP_PORT, 8554);
+  assert.equal(c.RTMP_PORT, 1935);
+  assert.equal(c.RTMP_REQUIRE_KNOWN_KEYS, false);
+});
+
+test('a bad value stops start-up with a message naming the variable', () => {
+  assert.throws(() => loadConfig({ RTSP_PORT: 'eighty' }, '/nonexistent/.env'), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(err.message, /RTSP_PORT="eighty"/);
+    return true;
+  });
+  assert.throws(() => loadConfig({ PORT: '70000' }, '/nonexistent/.env'), /PORT/);
+});
+
+test('.env parsing: comments, quotes, export prefix', () => {
+  assert.deepEqual(parseDotEnv('# c\nPORT=6000\nexport HOST="127.0.0.1"\nBAD LINE\nDEBUG=\'true\'\n'), {
+    PORT: '6000', HOST: '127.0.0.1', DEBUG: 'true',
+  });
+});

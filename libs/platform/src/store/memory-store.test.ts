@@ -1,0 +1,4 @@
+import { MemoryStateStore } from './memory-store';
+import { runStoreContract } from './store-contract';
+
+runStoreContract('memory', async () => new MemoryStateStore());
