@@ -7,3 +7,4 @@ export * from './config/config';
 export * from './logging/logger';
 export * from './runtime/service';
 export * from './runtime/context';
+export * from './store/file-store';

@@ -2,9 +2,13 @@ import type { Bus } from '../bus/bus';
 import { InProcessBus } from '../bus/in-process-bus';
 import { ConfigError, GatewayConfig, loadConfig } from '../config/config';
 import { createLogger } from '../logging/logger';
-import { MemoryStateStore } from '../store/memory-store';
+import { FileBackedStateStore } from '../store/file-store';
+import { join } from 'node:path';
 import type { StateStore } from '../store/state-store';
 import type { RunningService, ServiceContext, ServiceFactory } from './service';
+
+/** Store key prefixes that survive a restart in the embedded mode. */
+export const PERSISTED_PREFIXES = ['streams/', 'rtmp-keys/'];
 
 export interface ContextOverrides {
   config?: Partial<GatewayConfig>;
@@ -24,7 +28,8 @@ export async function createServiceContext(service: string, overrides: ContextOv
   const bus = overrides.bus ?? new InProcessBus({
     onHandlerError: (err, subject) => logger.error({ err, subject }, 'bus handler threw'),
   });
-  const store = overrides.store ?? new MemoryStateStore();
+  // Only the registry (streams, RTMP keys) persists; live status and leases stay in memory.
+  const store = overrides.store ?? new FileBackedStateStore(join(config.DATA_DIR, 'state.json'), PERSISTED_PREFIXES);
   return { bus, store, config, logger };
 }
 
