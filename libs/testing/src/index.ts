@@ -1,1 +1,5 @@
-export {};
+export * from './ports';
+export * from './processes';
+export * from './media';
+export * from './gst-rtsp-server';
+export { pythonHelperPath, SYSTEM_PYTHON } from './python-helper';
