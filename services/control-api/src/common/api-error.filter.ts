@@ -2,6 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import type { Response } from 'express';
 import type { Logger } from '@streamgate/platform';
 
+const JSON_SYNTAX_ERROR = /in JSON at position|end of JSON input|^Unexpected token|is not valid JSON|^Expected /;
+
 /**
  * Every error leaves as JSON `{statusCode, error, message}` with a message a person can act
  * on; unexpected errors are logged once and answered 500 without internals.
@@ -15,7 +17,11 @@ export class ApiErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const message = typeof body === 'string' ? body : (body as { message?: unknown }).message ?? exception.message;
+      let message = typeof body === 'string' ? body : (body as { message?: unknown }).message ?? exception.message;
+      // Nest turns body-parser's SyntaxError into a bare 400 carrying JSON.parse's wording.
+      if (status === 400 && typeof message === 'string' && JSON_SYNTAX_ERROR.test(message)) {
+        message = `request body is not valid JSON: ${message}`;
+      }
       res.status(status).json({ statusCode: status, error: HttpStatus[status] ?? 'Error', message });
       return;
     }
