@@ -1,0 +1,3 @@
+export * from './handshake-error';
+export * from './handshake-digest';
+export * from './server-handshake';
