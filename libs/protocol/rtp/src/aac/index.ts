@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './audio-specific-config';
+export * from './decoder';
+export * from './encoder';

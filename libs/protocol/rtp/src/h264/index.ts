@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './nal';
+export * from './decoder';
+export * from './encoder';
+export * from './sps';
+export * from './avc-config';
