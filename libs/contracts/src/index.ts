@@ -2,3 +2,4 @@ export * from './stream-name';
 export * from './subjects';
 export * from './envelope';
 export * from './messages';
+export * from './registry';

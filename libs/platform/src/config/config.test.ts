@@ -24,3 +24,12 @@ test('.env parsing: comments, quotes, export prefix', () => {
     PORT: '6000', HOST: '127.0.0.1', DEBUG: 'true',
   });
 });
+
+test('a bad secret is named but never echoed', () => {
+  assert.throws(() => loadConfig({ API_KEY: 'short' }, '/nonexistent/.env'), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(err.message, /API_KEY=<redacted>/);
+    assert.doesNotMatch(err.message, /short/);
+    return true;
+  });
+});

@@ -36,11 +36,26 @@ export const ConfigSchema = z.object({
   RTMP_MAX_MESSAGE_BYTES: z.coerce.number().int().min(64 * 1024).max(64 << 20).default(16 << 20),
   /** Whether pushes are accepted only for keys enabled through the API. */
   RTMP_REQUIRE_KNOWN_KEYS: bool.default(false),
+  /** config.json with {"streams":[...]} loaded at boot (default ./config.json when present). */
   STREAMS_CONFIG: z.string().optional(),
+  /** When set, mutating API routes need `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+  API_KEY: z.string().min(8, 'API_KEY must be at least 8 characters').optional(),
+  /** Require the API key on read routes too. */
+  API_KEY_READS: bool.default(false),
+  /** Comma-separated allowed origins for CORS, or `*`. Unset: CORS off. */
+  CORS_ORIGINS: z.string().optional(),
+  /** Largest JSON request body, bytes. */
+  API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 << 20).default(1 << 20),
+  /** JPEG snapshots: ffmpeg decode time limit and how many may run at once. */
+  SNAPSHOT_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
+  SNAPSHOT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   NATS_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
   DATA_DIR: z.string().default('./data'),
 });
+
+/** Values never echoed in errors or logs. */
+const SECRET_CONFIG_KEYS = new Set(['API_KEY', 'NATS_URL', 'REDIS_URL']);
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;
 
@@ -78,7 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotEnvPath = '.
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue.path[0]);
-    throw new ConfigError(`invalid configuration: ${key}=${JSON.stringify(relevant[key])}: ${issue.message}`);
+    const shown = SECRET_CONFIG_KEYS.has(key) ? '<redacted>' : JSON.stringify(relevant[key]);
+    throw new ConfigError(`invalid configuration: ${key}=${shown}: ${issue.message}`);
   }
   return parsed.data;
 }
