@@ -1,0 +1,4 @@
+export * from './rtsp-reader';
+export * from './rtsp-stream-parser';
+export * from './rtp-counter';
+export * from './sdp-tracks';

@@ -1,0 +1,43 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGstRtspServer } from '../gst-rtsp-server';
+import { killAll } from '../processes';
+import { RtspReader } from './rtsp-reader';
+
+after(() => killAll());
+
+describe('RtspReader against GStreamer RTSP server', () => {
+  for (const transport of ['tcp', 'udp'] as const) {
+    it(`${transport}: counts RTP on both tracks without gaps, and tears down`, async () => {
+      const server = await startGstRtspServer({ mounts: ['cam'], statusIntervalMs: 100 });
+      try {
+        const readers = await Promise.all([1, 2, 3].map(() => RtspReader.open(server.url('cam'), { transport })));
+        await server.waitForSessions((m) => m.cam?.playing === 3, 5000);
+        await new Promise((r) => setTimeout(r, 2000));
+        for (const reader of readers) {
+          const s = reader.stats();
+          assert.deepEqual(s.tracks.map((t) => t.media), ['video', 'audio']);
+          assert.equal(s.closedByServer, false, s.error);
+          for (const t of s.tracks) {
+            assert.ok(t.packets > 20, `${t.media} packets ${t.packets}`);
+            assert.equal(t.lost, 0, `${t.media} lost`);
+            assert.equal(t.invalid, 0);
+          }
+        }
+        await Promise.all(readers.map((r) => r.close()));
+        await server.waitForSessions((m) => m.cam?.sessions === 0, 5000);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
+  it('rejects with the status when the path does not exist', async () => {
+    const server = await startGstRtspServer({ audio: false });
+    try {
+      await assert.rejects(RtspReader.open(server.url('nope'), { transport: 'tcp' }), /DESCRIBE answered 404/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
