@@ -1,1 +1,3 @@
-export {};
+export * from './base';
+export * from './headers';
+export * from './url';

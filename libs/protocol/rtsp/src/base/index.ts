@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './status';
+export * from './headers';
+export * from './message';
+export * from './message-reader';
+export * from './serialize';
