@@ -1,1 +1,3 @@
-export {};
+export * from './errors';
+export * from './session-description';
+export * from './media-attributes';
