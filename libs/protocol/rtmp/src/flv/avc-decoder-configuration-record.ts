@@ -24,7 +24,7 @@ export function parseAvcDecoderConfigurationRecord(data: Uint8Array): AvcDecoder
   if (data[0] !== 1) throw new FlvError(`AVCDecoderConfigurationRecord version ${data[0]}, expected 1`);
   const lengthSizeMinusOne = data[4] & 0x03;
   if (lengthSizeMinusOne === 2) throw new FlvError('NALU length size of 3 bytes is not allowed');
-  let o = 5;
+  let o = 6;
   const readSets = (count: number, what: string): Uint8Array[] => {
     const out: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {

@@ -1,0 +1,155 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { amf0Property } from '../amf0/amf0-types';
+import { Amf0Error } from '../amf0/amf0-error';
+import { ChunkDecoder } from '../chunk/chunk-decoder';
+import { parseAudioSpecificConfig } from './audio-specific-config';
+import { parseAudioTag } from './audio-tag';
+import { parseAvcDecoderConfigurationRecord } from './avc-decoder-configuration-record';
+import { splitAvccNalus } from './avcc-nalus';
+import { FlvError } from './flv-error';
+import { parseScriptTag } from './script-tag';
+import { AvcVideoTag, parseVideoTag } from './video-tag';
+
+const FIXTURES = join(__dirname, '../../../../../../libs/protocol/rtmp/fixtures');
+const messages = new ChunkDecoder().push(new Uint8Array(readFileSync(join(FIXTURES, 'ffmpeg-5.1-publish.bin'))).subarray(3073));
+const video = messages.filter((m) => m.typeId === 9).map((m) => m.payload);
+const audio = messages.filter((m) => m.typeId === 8).map((m) => m.payload);
+const script = messages.filter((m) => m.typeId === 18).map((m) => m.payload);
+
+function avc(body: Uint8Array): AvcVideoTag {
+  const tag = parseVideoTag(body);
+  assert.equal(tag.codec, 'avc');
+  return tag as AvcVideoTag;
+}
+
+describe('FLV tags from ffmpeg 5.1 (libx264 High, -bf 2, AAC 44.1 kHz)', () => {
+  test('AVC sequence header → AVCDecoderConfigurationRecord: High@1.3, 4-byte lengths, 1 SPS, 1 PPS', () => {
+    const tag = avc(video[0]);
+    assert.equal(tag.packetType, 'sequence-header');
+    assert.equal(tag.keyframe, true);
+    const rec = parseAvcDecoderConfigurationRecord(tag.data);
+    assert.equal(rec.profile, 100);
+    assert.equal(rec.level, 13);
+    assert.equal(rec.lengthSizeMinusOne, 3);
+    assert.equal(rec.sps.length, 1);
+    assert.equal(rec.pps.length, 1);
+    assert.equal(rec.sps[0][0] & 0x1f, 7);
+    assert.equal(rec.pps[0][0] & 0x1f, 8);
+  });
+
+  test('first NALU tag is a keyframe with SEI + IDR and composition offset 80 ms', () => {
+    const tag = avc(video[1]);
+    assert.equal(tag.packetType, 'nalu');
+    assert.equal(tag.keyframe, true);
+    assert.equal(tag.compositionTime, 80);
+    const types = splitAvccNalus(tag.data, 4).map((n) => n[0] & 0x1f);
+    assert.deepEqual(types, [6, 5]);
+  });
+
+  test('B-frames give non-zero composition offsets; every NALU tag splits cleanly', () => {
+    const ctss = video.slice(1).map((b) => avc(b).compositionTime);
+    assert.deepEqual([...new Set(ctss)].sort((a, b) => a - b), [40, 80, 120, 160]);
+    for (const b of video.slice(1)) assert.ok(splitAvccNalus(avc(b).data, 4).length >= 1);
+  });
+
+  test('AAC sequence header → AudioSpecificConfig: AAC LC, 44100 Hz, mono', () => {
+    const tag = parseAudioTag(audio[0]);
+    assert.equal(tag.codec, 'aac');
+    assert.equal(tag.codec === 'aac' && tag.packetType, 'sequence-header');
+    assert.deepEqual(parseAudioSpecificConfig(tag.data), {
+      objectType: 2, samplingFrequencyIndex: 4, samplingFrequency: 44100, channelConfiguration: 1,
+    });
+    const raw = parseAudioTag(audio[1]);
+    assert.equal(raw.codec === 'aac' && raw.packetType, 'raw');
+  });
+
+  test('@setDataFrame onMetaData', () => {
+    const meta = parseScriptTag(script[0]);
+    assert.equal(meta.setDataFrame, true);
+    assert.equal(meta.name, 'onMetaData');
+    assert.equal(amf0Property(meta.value, 'width'), 320);
+    assert.equal(amf0Property(meta.value, 'videocodecid'), 7);
+    assert.equal(amf0Property(meta.value, 'audiosamplerate'), 44100);
+  });
+
+  test('parsers return views and never mutate their input', () => {
+    const copies = video.map((b) => b.slice());
+    const tag = avc(video[1]);
+    assert.equal(tag.data.buffer, video[1].buffer);
+    splitAvccNalus(tag.data, 4);
+    parseAvcDecoderConfigurationRecord(avc(video[0]).data);
+    assert.deepEqual(video, copies);
+  });
+});
+
+describe('FLV decode-only cases', () => {
+  test('negative composition time (SI24 sign extension)', () => {
+    assert.equal(avc(Uint8Array.of(0x27, 1, 0xff, 0xff, 0xd8)).compositionTime, -40);
+  });
+
+  test('HEVC CodecID 12 is reported unsupported, not an error', () => {
+    assert.deepEqual(parseVideoTag(Uint8Array.of(0x1c, 0, 0, 0, 0)), { codec: 'unsupported', frameType: 1, codecId: 12, name: 'HEVC' });
+  });
+
+  test('enhanced RTMP "hvc1" FourCC is reported unsupported', () => {
+    const tag = parseVideoTag(Uint8Array.of(0x90, 0x68, 0x76, 0x63, 0x31, 1, 2));
+    assert.deepEqual(tag, { codec: 'unsupported', frameType: 1, fourCc: 'hvc1', name: 'hvc1' });
+  });
+
+  test('AudioSpecificConfig with escape object type and explicit frequency', () => {
+    // objectType 31 → 32 + 10 = 42; index 15 → explicit 12345 Hz; channels 2
+    const bits = '11111' + '001010' + '1111' + (12345).toString(2).padStart(24, '0') + '0010';
+    const bytes = Uint8Array.from(bits.padEnd(48, '0').match(/.{8}/g) ?? [], (b) => parseInt(b, 2));
+    assert.deepEqual(parseAudioSpecificConfig(bytes), { objectType: 42, samplingFrequencyIndex: 15, samplingFrequency: 12345, channelConfiguration: 2 });
+  });
+
+  const ERRORS: [string, () => unknown][] = [
+    ['empty video tag', () => parseVideoTag(new Uint8Array(0))],
+    ['AVC tag shorter than 5 bytes', () => parseVideoTag(Uint8Array.of(0x17, 1))],
+    ['unknown AVCPacketType', () => parseVideoTag(Uint8Array.of(0x17, 9, 0, 0, 0))],
+    ['record version 0', () => parseAvcDecoderConfigurationRecord(Uint8Array.of(0, 100, 0, 31, 0xff, 0xe1, 0))],
+    ['SPS longer than the record', () => parseAvcDecoderConfigurationRecord(Uint8Array.of(1, 100, 0, 31, 0xff, 0xe1, 0, 9, 0x67))],
+    ['NALU length beyond the data', () => splitAvccNalus(Uint8Array.of(0, 0, 0, 9, 0x65), 4)],
+    ['truncated NALU length', () => splitAvccNalus(Uint8Array.of(0, 0, 0, 1, 0x65, 0), 4)],
+    ['AudioSpecificConfig of one byte', () => parseAudioSpecificConfig(Uint8Array.of(0x12))],
+    ['reserved frequency index 13', () => parseAudioSpecificConfig(Uint8Array.of(0x16, 0x88))],
+  ];
+  for (const [name, fn] of ERRORS) test(`FlvError: ${name}`, () => assert.throws(fn, FlvError));
+
+  test('NALU count is bounded', () => {
+    assert.throws(() => splitAvccNalus(new Uint8Array(40), 4, { maxNalus: 5 }), /more than 5 NAL units/);
+  });
+});
+
+describe('FLV fuzz (seeded from the ffmpeg tags)', () => {
+  const seeds = [...video.slice(0, 6), ...audio.slice(0, 3), script[0]];
+  test('mutated tags only throw FlvError/Amf0Error', () => {
+    fc.assert(fc.property(
+      fc.constantFrom(...seeds),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+      fc.nat(),
+      (seed, edits, cut) => {
+        const b = seed.slice(0, 1 + (cut % seed.byteLength));
+        for (const [at, v] of edits) b[at % b.byteLength] = v;
+        try {
+          const v = parseVideoTag(b);
+          if (v.codec === 'avc' && v.packetType === 'sequence-header') parseAvcDecoderConfigurationRecord(v.data);
+          if (v.codec === 'avc' && v.packetType === 'nalu') splitAvccNalus(v.data, 4);
+          const a = parseAudioTag(b);
+          if (a.codec === 'aac' && a.packetType === 'sequence-header') parseAudioSpecificConfig(a.data);
+        } catch (err) {
+          assert.ok(err instanceof FlvError, String(err));
+        }
+        try {
+          parseScriptTag(b);
+        } catch (err) {
+          assert.ok(err instanceof FlvError || err instanceof Amf0Error, String(err));
+        }
+      },
+    ), { numRuns: 500 });
+  });
+});
