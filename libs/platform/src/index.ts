@@ -8,3 +8,5 @@ export * from './logging/logger';
 export * from './runtime/service';
 export * from './runtime/context';
 export * from './store/file-store';
+export * from './bus/nats-bus';
+export * from './store/redis-store';

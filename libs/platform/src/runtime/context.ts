@@ -1,5 +1,7 @@
 import type { Bus } from '../bus/bus';
 import { InProcessBus } from '../bus/in-process-bus';
+import { NatsBus } from '../bus/nats-bus';
+import { RedisStateStore } from '../store/redis-store';
 import { ConfigError, GatewayConfig, loadConfig } from '../config/config';
 import { createLogger } from '../logging/logger';
 import { FileBackedStateStore } from '../store/file-store';
@@ -23,13 +25,36 @@ export interface ContextOverrides {
 export async function createServiceContext(service: string, overrides: ContextOverrides = {}): Promise<ServiceContext> {
   const config = { ...loadConfig(), ...overrides.config };
   const logger = createLogger({ service, level: config.LOG_LEVEL ?? (config.DEBUG ? 'debug' : 'info') });
-  if (!overrides.bus && config.NATS_URL) throw new ConfigError('NATS_URL is set but this build has no NATS driver yet');
-  if (!overrides.store && config.REDIS_URL) throw new ConfigError('REDIS_URL is set but this build has no Redis driver yet');
-  const bus = overrides.bus ?? new InProcessBus({
-    onHandlerError: (err, subject) => logger.error({ err, subject }, 'bus handler threw'),
-  });
-  // Only the registry (streams, RTMP keys) persists; live status and leases stay in memory.
-  const store = overrides.store ?? new FileBackedStateStore(join(config.DATA_DIR, 'state.json'), PERSISTED_PREFIXES);
+  const onHandlerError = (err: unknown, subject: string): void => logger.error({ err, subject }, 'bus handler threw');
+  let bus = overrides.bus;
+  if (!bus && config.NATS_URL) {
+    try {
+      bus = await NatsBus.connect({
+        servers: config.NATS_URL, name: service, onHandlerError,
+        onStatus: (status) => logger.warn({ status }, 'NATS connection state'),
+      });
+    } catch (err) {
+      throw new ConfigError(`NATS_URL: cannot connect (${(err as Error).message})`);
+    }
+  }
+  bus ??= new InProcessBus({ onHandlerError });
+  let store = overrides.store;
+  if (!store && config.REDIS_URL) {
+    const redis = new RedisStateStore({
+      url: config.REDIS_URL,
+      onStatus: (status, detail) => (status === 'ready' ? logger.info('Redis ready') : logger.warn({ status, detail }, 'Redis connection state')),
+    });
+    try {
+      await redis.ready(10_000);
+    } catch (err) {
+      await redis.close();
+      await bus.close();
+      throw new ConfigError(`REDIS_URL: ${(err as Error).message}`);
+    }
+    store = redis;
+  }
+  // Embedded: only the registry (streams, RTMP keys) persists; live status and leases stay in memory.
+  store ??= new FileBackedStateStore(join(config.DATA_DIR, 'state.json'), PERSISTED_PREFIXES);
   return { bus, store, config, logger };
 }
 
