@@ -10,3 +10,4 @@ export * from './runtime/context';
 export * from './store/file-store';
 export * from './bus/nats-bus';
 export * from './store/redis-store';
+export * from './ownership';
