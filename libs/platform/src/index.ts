@@ -11,3 +11,4 @@ export * from './store/file-store';
 export * from './bus/nats-bus';
 export * from './store/redis-store';
 export * from './ownership';
+export * from './metrics/catalog';
