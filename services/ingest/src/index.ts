@@ -1,0 +1,76 @@
+/**
+ * Ingest service: the RTMP server receiving pushes (publishers → media.<s>.in), with the bus
+ * endpoints the control API uses (ingest.rtmp.list, ingest.rtmp.kick).
+ */
+import { decodeJson, encodeJson } from '@streamgate/contracts';
+import type { BusMessage, RunningService, ServiceContext, Subscription } from '@streamgate/platform';
+import { BusPublishGate } from './rtmp/bus-publish-gate';
+import { InMemoryPublisherRegistry, PublisherRegistry } from './rtmp/publisher-registry';
+import { RtmpServer } from './rtmp/rtmp-server';
+import { IngestSubjects, RtmpKickReply, RtmpKickRequest, RtmpPublisherList } from './subjects';
+
+export { IngestSubjects } from './subjects';
+export type { PublisherRegistry } from './rtmp/publisher-registry';
+
+/** Bytes of envelope header the bus payload must leave room for. */
+const ENVELOPE_OVERHEAD = 64;
+
+export interface IngestOptions {
+  /** Who publishes what; default in-memory (one process). */
+  registry?: PublisherRegistry;
+  handshakeTimeoutMs?: number;
+  idleTimeoutMs?: number;
+}
+
+export async function startIngest(ctx: ServiceContext, options: IngestOptions = {}): Promise<RunningService & { rtmpPort: number }> {
+  const { bus, store, config, logger } = ctx;
+  const gate = new BusPublishGate({
+    bus,
+    store,
+    logger,
+    registry: options.registry ?? new InMemoryPublisherRegistry(),
+    requireKnownKeys: config.RTMP_REQUIRE_KNOWN_KEYS,
+  });
+  const server = new RtmpServer({
+    host: config.HOST,
+    port: config.RTMP_PORT,
+    gate,
+    logger,
+    maxConnections: config.RTMP_MAX_CONNECTIONS,
+    // A tag larger than the bus accepts could never be forwarded, so refuse it at the chunk layer.
+    maxMessageSize: Math.min(config.RTMP_MAX_MESSAGE_BYTES, bus.maxPayload - ENVELOPE_OVERHEAD),
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+  });
+  const rtmpPort = await server.listen();
+
+  const respond = (msg: BusMessage, data: Uint8Array): void => {
+    if (!msg.respond(data)) logger.debug({ subject: msg.subject }, 'request without reply subject');
+  };
+  const subscriptions: Subscription[] = [
+    bus.subscribe(IngestSubjects.rtmpList, (msg) => {
+      respond(msg, encodeJson(RtmpPublisherList, { streams: gate.publications().map((p) => p.info()) }));
+    }),
+    bus.subscribe(IngestSubjects.rtmpKick, (msg) => {
+      let ok = false;
+      try {
+        const req = decodeJson(RtmpKickRequest, msg.subject, msg.data);
+        ok = gate.kick(req.stream, 'disconnected through the API');
+      } catch (err) {
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'bad kick request');
+      }
+      respond(msg, encodeJson(RtmpKickReply, { ok }));
+    }),
+  ];
+  logger.info({ port: rtmpPort, host: config.HOST }, 'rtmp ingest listening');
+
+  return {
+    name: 'ingest',
+    rtmpPort,
+    async stop(): Promise<void> {
+      for (const s of subscriptions) s.unsubscribe();
+      await server.close();
+      await Promise.all(gate.publications().map((p) => p.end('ingest stopping')));
+    },
+  };
+}
