@@ -107,9 +107,9 @@ export class FlvStreamProcessor {
     return this.audioConfigValue;
   }
 
-  /** Whether the publisher announced (metadata) or sent audio / video. */
+  /** Audio is expected unless metadata says there is none and no audio tag came. */
   get expectsAudio(): boolean {
-    return this.audioSeen || this.metadata?.hasAudio === true || (this.metadata === undefined && !this.videoSeen);
+    return this.audioSeen || this.metadata?.hasAudio !== false;
   }
 
   get expectsVideo(): boolean {

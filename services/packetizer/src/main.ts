@@ -1,0 +1,4 @@
+import { runServiceMain } from '@streamgate/platform';
+import { startPacketizer } from './index';
+
+runServiceMain('packetizer', (ctx) => startPacketizer(ctx));

@@ -1,0 +1,149 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  AccessUnitMessage, BusErrorReply, decodeEnvelope, decodeEnvelopeList, decodeJson, encodeEnvelope, encodeJson,
+  StreamDescription, StreamEvent, Subjects,
+} from '@streamgate/contracts';
+import { ConfigSchema, createLogger, InProcessBus, MemoryStateStore, ServiceContext } from '@streamgate/platform';
+import { H264Decoder, h264NalType, parseRtpPacket, splitAnnexB } from '@streamgate/protocol-rtp';
+import { mediaFmtp, mediaRtpMap, parseSdp } from '@streamgate/protocol-sdp';
+import { makeFlvWithFfmpeg, TEST_FLV_ARGS } from './testing/flv-file';
+import type { FlvTagIn } from './flv/flv-stream-processor';
+import { RunningPacketizer, startPacketizer } from './index';
+
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('packetizer service over the in-process bus', () => {
+  let tags: FlvTagIn[] = [];
+  let ctx: ServiceContext;
+  let running: RunningPacketizer;
+  const out: AccessUnitMessage[] = [];
+
+  before(async () => {
+    tags = makeFlvWithFfmpeg(TEST_FLV_ARGS).tags;
+    ctx = {
+      bus: new InProcessBus(),
+      store: new MemoryStateStore(),
+      config: ConfigSchema.parse({ RTP_MAX_PAYLOAD: 1200 }),
+      logger: createLogger({ service: 'packetizer-test', level: 'silent' }),
+    };
+    running = await startPacketizer(ctx, { statusIntervalMs: 50 });
+    ctx.bus.subscribe(Subjects.mediaOut('cam1'), (m) => {
+      const msg = decodeEnvelope(m.data);
+      if (msg.kind === 'access-unit') out.push(msg);
+    });
+  });
+  after(async () => {
+    await running.stop();
+    await ctx.bus.close();
+  });
+
+  const publishTags = async (stream: string, list: readonly FlvTagIn[], receivedAt = 1234.5): Promise<void> => {
+    for (const t of list) {
+      ctx.bus.publish(Subjects.mediaIn(stream), encodeEnvelope({ kind: 'flv-tag', tagType: t.tagType, timestamp: t.timestamp, receivedAt, data: t.data }));
+    }
+    await settle();
+  };
+
+  test('describe of an unknown stream answers 404', async () => {
+    const reply = await ctx.bus.request(Subjects.describe('nope'), new Uint8Array(), { timeoutMs: 2000 });
+    assert.equal(decodeJson(BusErrorReply, 'reply', reply.data).code, 404);
+  });
+
+  test('a describe that arrives before the sequence headers is answered once they are in', async () => {
+    ctx.bus.publish(Subjects.streamEvents('cam1'), encodeJson(StreamEvent, { type: 'source-started', stream: 'cam1', source: 'rtmp', at: Date.now(), generation: 1 }));
+    await publishTags('cam1', tags.slice(0, 1)); // onMetaData only
+    const pending = ctx.bus.request(Subjects.describe('cam1'), new Uint8Array(), { timeoutMs: 3000 });
+    await publishTags('cam1', tags.slice(1));
+    const d = decodeJson(StreamDescription, 'reply', (await pending).data);
+    assert.equal(d.generation, 1);
+    assert.deepEqual(d.tracks.map((t) => [t.id, t.codec, t.payloadType, t.clockRate]), [[0, 'H264', 96, 90000], [1, 'MPEG4-GENERIC', 97, 44100]]);
+    const sdp = parseSdp(d.sdp);
+    assert.equal(sdp.sessionName, 'streamgate');
+    assert.equal(mediaRtpMap(sdp.media[0])?.encoding, 'H264');
+    assert.equal(mediaFmtp(sdp.media[0])?.get('profile-level-id'), '64000d');
+    assert.equal(mediaFmtp(sdp.media[0])?.get('sprop-parameter-sets')?.split(',').length, 2);
+    assert.equal(mediaRtpMap(sdp.media[1])?.channels, 2);
+    assert.match(mediaFmtp(sdp.media[1])?.get('config') ?? '', /^1210/); // ffmpeg appends the SBR sync extension (56e500)
+    assert.equal(mediaFmtp(sdp.media[1])?.get('mode'), 'AAC-hbr');
+    assert.deepEqual(sdp.media.map((m) => m.attributes.find((a) => a.name === 'control')?.value), ['trackID=0', 'trackID=1']);
+  });
+
+  test('one access-unit message per AU, receivedAt passed through, packets ≤ MTU', () => {
+    const frames = tags.filter((t) => t.tagType === 9 && t.data[1] === 1).length;
+    const audioFrames = tags.filter((t) => t.tagType === 8 && t.data[1] === 1).length;
+    assert.equal(out.filter((m) => m.track === 0).length, frames);
+    assert.equal(out.filter((m) => m.track === 1).length, audioFrames);
+    assert.ok(out.every((m) => m.receivedAt === 1234.5));
+    assert.ok(out.every((m) => m.packets.every((p) => parseRtpPacket(p).payload.byteLength <= 1200)));
+    assert.ok(out[0].keyframe && out[0].track === 0);
+  });
+
+  test('GOP reply starts at the latest keyframe and holds all tracks since', async () => {
+    const reply = await ctx.bus.request(Subjects.gop('cam1'), new Uint8Array(), { timeoutMs: 2000 });
+    const list = decodeEnvelopeList(reply.data);
+    assert.ok(list.length > 25);
+    const first = list[0];
+    assert.ok(first.kind === 'access-unit' && first.track === 0 && first.keyframe);
+    assert.ok(list.some((m) => m.kind === 'access-unit' && m.track === 1));
+    const decoder = new H264Decoder();
+    let aus = 0;
+    for (const m of list) {
+      if (m.kind !== 'access-unit' || m.track !== 0) continue;
+      for (const p of m.packets) if (decoder.decode(parseRtpPacket(p)).kind === 'complete') aus++;
+    }
+    assert.equal(aus, list.filter((m) => m.kind === 'access-unit' && m.track === 0).length);
+  });
+
+  test('latest frame is Annex B of the latest video AU', async () => {
+    const reply = await ctx.bus.request(Subjects.latestFrame('cam1'), new Uint8Array(), { timeoutMs: 2000 });
+    const frame = decodeEnvelope(reply.data);
+    assert.equal(frame.kind, 'frame');
+    if (frame.kind === 'frame') {
+      assert.equal(frame.codec, 'h264');
+      assert.ok(splitAnnexB(frame.data).every((n) => [1, 5, 6, 7, 8].includes(h264NalType(n))));
+    }
+  });
+
+  test('status is written with fps, bitrate and tracks', async () => {
+    await new Promise((r) => setTimeout(r, 120));
+    const raw = await ctx.store.get('status/cam1/packetizer');
+    assert.ok(raw);
+    const status = JSON.parse(raw);
+    assert.equal(status.frames_received, 50);
+    assert.equal(status.tracks[0].width, 320);
+    assert.equal(status.tracks[0].profile, 'High');
+    assert.equal(status.tracks[1].sample_rate, 44100);
+    assert.equal(typeof status.last_frame_time, 'number');
+  });
+
+  test('malformed input on one stream is counted and leaves other streams untouched', async () => {
+    ctx.bus.publish(Subjects.mediaIn('bad'), new Uint8Array([9, 9, 9]));
+    ctx.bus.publish(Subjects.mediaIn('bad'), encodeEnvelope({ kind: 'flv-tag', tagType: 9, timestamp: 0, receivedAt: 0, data: new Uint8Array([0x17, 0, 0, 0, 0, 1, 2]) }));
+    ctx.bus.publish(Subjects.streamEvents('bad'), new TextEncoder().encode('{"type":"nonsense"}'));
+    await settle();
+    assert.equal(running.service.stream('bad')?.malformed, 3);
+    const reply = await ctx.bus.request(Subjects.describe('cam1'), new Uint8Array(), { timeoutMs: 2000 });
+    assert.equal(decodeJson(StreamDescription, 'reply', reply.data).stream, 'cam1');
+  });
+
+  test('re-publish with a new generation: same SSRC, sequence numbers continue', async () => {
+    const lastVideo = [...out].reverse().find((m) => m.track === 0);
+    assert.ok(lastVideo);
+    const lastPacket = parseRtpPacket(lastVideo.packets[lastVideo.packets.length - 1]);
+    ctx.bus.publish(Subjects.streamEvents('cam1'), encodeJson(StreamEvent, { type: 'source-stopped', stream: 'cam1', source: 'rtmp', at: Date.now(), generation: 1 }));
+    await settle();
+    const gone = await ctx.bus.request(Subjects.describe('cam1'), new Uint8Array(), { timeoutMs: 2000 });
+    assert.equal(decodeJson(BusErrorReply, 'reply', gone.data).code, 404);
+    ctx.bus.publish(Subjects.streamEvents('cam1'), encodeJson(StreamEvent, { type: 'source-started', stream: 'cam1', source: 'rtmp', at: Date.now(), generation: 2 }));
+    const before = out.length;
+    await publishTags('cam1', tags.slice(0, 10));
+    const next = out.slice(before).find((m) => m.track === 0);
+    assert.ok(next);
+    const first = parseRtpPacket(next.packets[0]);
+    assert.equal(first.header.ssrc, lastPacket.header.ssrc);
+    assert.equal((first.header.sequenceNumber - lastPacket.header.sequenceNumber + 65536) % 65536, 1);
+    const d = decodeJson(StreamDescription, 'reply', (await ctx.bus.request(Subjects.describe('cam1'), new Uint8Array(), { timeoutMs: 3000 })).data);
+    assert.equal(d.generation, 2);
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * Bus adapter around the per-stream processors: media.*.in and stream.*.events in;
+ * media.<s>.out, describe/gop/frame replies and status/<s>/packetizer out.
+ * Every handler catches what the input can cause; one stream's bad input never touches another.
+ */
+import {
+  AccessUnitMessage, BusErrorReply, ContractError, decodeEnvelope, decodeJson, encodeEnvelope, encodeEnvelopeList,
+  encodeJson, EnvelopeError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject,
+} from '@streamgate/contracts';
+import type { BusMessage, ServiceContext, Subscription } from '@streamgate/platform';
+import { joinAnnexB } from '@streamgate/protocol-rtp';
+import { FlvInputError } from './flv/errors';
+import { StreamState } from './stream-state';
+
+export interface PacketizerOptions {
+  /** GOP cache bounds. Defaults 2000 AUs / 32 MiB (also capped below the bus payload limit). */
+  gopMaxUnits?: number;
+  gopMaxBytes?: number;
+  /** How long a DESCRIBE waits for a stream that is publishing but not ready yet, ms. Default 1500. */
+  describeWaitMs?: number;
+  /** Status write period, ms. Default 1000. */
+  statusIntervalMs?: number;
+  /** Streams stopped and idle this long are forgotten, ms. Default 10 min. */
+  idleEvictMs?: number;
+  now?: () => number;
+}
+
+const STATUS_TTL_MS = 15_000;
+const MALFORMED_LOG_INTERVAL_MS = 60_000;
+const MAX_PENDING_DESCRIBES = 64;
+
+export class PacketizerService {
+  private readonly streams = new Map<string, StreamState>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly pendingDescribes = new Map<string, Array<{ msg: BusMessage; timer: NodeJS.Timeout }>>();
+  private statusTimer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  private readonly gopLimits: { maxUnits: number; maxBytes: number };
+  private readonly describeWaitMs: number;
+  private readonly idleEvictMs: number;
+
+  constructor(private readonly ctx: ServiceContext, private readonly options: PacketizerOptions = {}) {
+    this.now = options.now ?? Date.now;
+    // A GOP reply must fit one bus message.
+    const busCap = Math.max(64 * 1024, ctx.bus.maxPayload - 64 * 1024);
+    this.gopLimits = { maxUnits: options.gopMaxUnits ?? 2000, maxBytes: Math.min(options.gopMaxBytes ?? 32 * 1024 * 1024, busCap) };
+    this.describeWaitMs = options.describeWaitMs ?? 1500;
+    this.idleEvictMs = options.idleEvictMs ?? 10 * 60_000;
+  }
+
+  start(): void {
+    const bus = this.ctx.bus;
+    this.subscriptions.push(
+      bus.subscribe(Subjects.allMediaIn, (m) => this.guard(m, () => this.onMedia(m))),
+      bus.subscribe(Subjects.allStreamEvents, (m) => this.guard(m, () => this.onEvent(m))),
+      bus.subscribe(Subjects.allDescribe, (m) => this.guard(m, () => this.onDescribe(m))),
+      bus.subscribe(Subjects.allGop, (m) => this.guard(m, () => this.onGop(m))),
+      bus.subscribe(Subjects.allLatestFrame, (m) => this.guard(m, () => this.onLatestFrame(m))),
+    );
+    this.statusTimer = setInterval(() => void this.writeStatus(), this.options.statusIntervalMs ?? 1000);
+    this.statusTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.subscriptions.length = 0;
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    for (const [stream, pending] of this.pendingDescribes) {
+      for (const p of pending) {
+        clearTimeout(p.timer);
+        this.replyNotFound(p.msg, stream);
+      }
+    }
+    this.pendingDescribes.clear();
+    await Promise.all([...this.streams.keys()].map((s) => this.ctx.store.delete(`status/${s}/packetizer`)));
+  }
+
+  /** Test and status access. */
+  stream(name: string): StreamState | undefined {
+    return this.streams.get(name);
+  }
+
+  private guard(msg: BusMessage, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.ctx.logger.error({ err, subject: msg.subject }, 'packetizer handler failed');
+    }
+  }
+
+  private streamName(subject: string): string | undefined {
+    const s = streamFromSubject(subject);
+    return s !== undefined && isValidStreamName(s) ? s : undefined;
+  }
+
+  private state(stream: string): StreamState {
+    let st = this.streams.get(stream);
+    if (!st) {
+      st = new StreamState(stream, { maxPayloadSize: this.ctx.config.RTP_MAX_PAYLOAD, gop: this.gopLimits, now: this.now() });
+      this.streams.set(stream, st);
+    }
+    return st;
+  }
+
+  private onMedia(msg: BusMessage): void {
+    const stream = this.streamName(msg.subject);
+    if (!stream) return;
+    const st = this.state(stream);
+    let media: MediaMessage;
+    try {
+      media = decodeEnvelope(msg.data);
+    } catch (err) {
+      if (err instanceof EnvelopeError) return this.malformed(st, err);
+      throw err;
+    }
+    if (media.kind !== 'flv-tag') return; // RTP sources are depacketized by a later stage.
+    const now = this.now();
+    st.live = true;
+    st.countInput(media.data.byteLength, now);
+    let units;
+    try {
+      units = st.processor.processTag(media);
+    } catch (err) {
+      if (err instanceof FlvInputError) return this.malformed(st, err);
+      throw err;
+    }
+    for (const au of units) {
+      const out: AccessUnitMessage = {
+        kind: 'access-unit', track: au.track, keyframe: au.keyframe, rtpTimestamp: au.rtpTimestamp, receivedAt: media.receivedAt, packets: au.packets,
+      };
+      const bytes = encodeEnvelope(out);
+      st.gop.add(bytes, au.track === 0 && au.keyframe);
+      if (au.track === 0 && au.nalus) {
+        st.latestFrame = { nalus: au.nalus, keyframe: au.keyframe, receivedAt: media.receivedAt };
+        st.countVideoFrame(now);
+      }
+      this.ctx.bus.publish(Subjects.mediaOut(stream), bytes);
+    }
+    if (this.pendingDescribes.has(stream) && st.isReady()) this.flushDescribes(stream);
+  }
+
+  private onEvent(msg: BusMessage): void {
+    const stream = this.streamName(msg.subject);
+    if (!stream) return;
+    let event: StreamEvent;
+    try {
+      event = decodeJson(StreamEvent, msg.subject, msg.data);
+    } catch (err) {
+      if (err instanceof ContractError) return this.malformed(this.state(stream), err);
+      throw err;
+    }
+    const st = this.state(stream);
+    if (event.type === 'source-started') {
+      if (event.generation !== st.generation) {
+        st.reset();
+        st.generation = event.generation;
+      }
+      st.live = true;
+    } else {
+      st.live = false;
+      st.reset();
+      void this.ctx.store.delete(`status/${stream}/packetizer`);
+    }
+  }
+
+  private onDescribe(msg: BusMessage): void {
+    const stream = this.streamName(msg.subject);
+    if (!stream) return;
+    const st = this.streams.get(stream);
+    if (st?.isReady()) {
+      msg.respond(encodeJson(StreamDescription, st.describe()));
+      return;
+    }
+    if (!st || !st.live) return this.replyNotFound(msg, stream);
+    // Publishing but sequence headers not in yet: answer as soon as they are.
+    const pending = this.pendingDescribes.get(stream) ?? [];
+    if (pending.length >= MAX_PENDING_DESCRIBES) return this.replyNotFound(msg, stream);
+    const entry = {
+      msg,
+      timer: setTimeout(() => {
+        const list = this.pendingDescribes.get(stream);
+        const i = list?.indexOf(entry) ?? -1;
+        if (list && i >= 0) list.splice(i, 1);
+        if (list?.length === 0) this.pendingDescribes.delete(stream);
+        this.replyNotFound(msg, stream);
+      }, this.describeWaitMs),
+    };
+    pending.push(entry);
+    this.pendingDescribes.set(stream, pending);
+  }
+
+  private flushDescribes(stream: string): void {
+    const st = this.streams.get(stream);
+    const pending = this.pendingDescribes.get(stream) ?? [];
+    this.pendingDescribes.delete(stream);
+    if (!st) return;
+    const reply = encodeJson(StreamDescription, st.describe());
+    for (const p of pending) {
+      clearTimeout(p.timer);
+      p.msg.respond(reply);
+    }
+  }
+
+  private replyNotFound(msg: BusMessage, stream: string): void {
+    msg.respond(encodeJson(BusErrorReply, { error: `stream ${stream} is not publishing or has no sequence header yet`, code: 404 }));
+  }
+
+  private onGop(msg: BusMessage): void {
+    const stream = this.streamName(msg.subject);
+    if (!stream) return;
+    const st = this.streams.get(stream);
+    const units = st?.live ? st.gop.snapshot().map((b) => decodeEnvelope(b)) : [];
+    msg.respond(encodeEnvelopeList(units));
+  }
+
+  private onLatestFrame(msg: BusMessage): void {
+    const stream = this.streamName(msg.subject);
+    if (!stream) return;
+    const frame = this.streams.get(stream)?.latestFrame;
+    if (!frame) return this.replyNotFound(msg, stream);
+    msg.respond(encodeEnvelope({ kind: 'frame', codec: 'h264', keyframe: frame.keyframe, receivedAt: frame.receivedAt, data: joinAnnexB(frame.nalus) }));
+  }
+
+  private malformed(st: StreamState, err: Error): void {
+    st.malformed++;
+    st.malformedSinceLog++;
+    const now = this.now();
+    if (now - st.lastMalformedLogAt < MALFORMED_LOG_INTERVAL_MS) return;
+    this.ctx.logger.warn({ stream: st.stream, count: st.malformedSinceLog, total: st.malformed, reason: err.message }, 'skipping malformed input');
+    st.lastMalformedLogAt = now;
+    st.malformedSinceLog = 0;
+  }
+
+  private async writeStatus(): Promise<void> {
+    const now = this.now();
+    for (const [name, st] of this.streams) {
+      if (!st.live) {
+        if (now - st.lastActivity > this.idleEvictMs) this.streams.delete(name);
+        continue;
+      }
+      try {
+        await this.ctx.store.set(`status/${name}/packetizer`, JSON.stringify(st.status(now)), { ttlMs: STATUS_TTL_MS });
+      } catch (err) {
+        this.ctx.logger.warn({ err, stream: name }, 'status write failed');
+      }
+    }
+  }
+}
