@@ -12,3 +12,5 @@ export * from './bus/nats-bus';
 export * from './store/redis-store';
 export * from './ownership';
 export * from './metrics/catalog';
+export * from './observability/tracing';
+export * from './observability/tracing-bus';

@@ -1,6 +1,8 @@
 import type { Bus } from '../bus/bus';
 import { InProcessBus } from '../bus/in-process-bus';
 import { NatsBus } from '../bus/nats-bus';
+import { isTracingStarted, startTracing } from '../observability/tracing';
+import { TracingBus } from '../observability/tracing-bus';
 import { RedisStateStore } from '../store/redis-store';
 import { ConfigError, GatewayConfig, loadConfig } from '../config/config';
 import { createLogger } from '../logging/logger';
@@ -38,6 +40,8 @@ export async function createServiceContext(service: string, overrides: ContextOv
     }
   }
   bus ??= new InProcessBus({ onHandlerError });
+  // OTEL_EXPORTER_OTLP_ENDPOINT turns tracing on; requests then carry trace context.
+  if (startTracing({ service }) || isTracingStarted()) bus = new TracingBus(bus);
   let store = overrides.store;
   if (!store && config.REDIS_URL) {
     const redis = new RedisStateStore({

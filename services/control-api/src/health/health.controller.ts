@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { NatsBus, RedisStateStore, ServiceContext } from '@streamgate/platform';
+import { NatsBus, RedisStateStore, ServiceContext, unwrapBus } from '@streamgate/platform';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
 
 @ApiTags('health')
@@ -16,9 +16,10 @@ export class HealthController {
   async health(@Res() res: Response): Promise<void> {
     const body: Record<string, unknown> = { status: 'ok', message: 'streamgate is running', bus: this.ctx.bus.driver, store: this.ctx.store.driver };
     const down: string[] = [];
-    if (this.ctx.bus instanceof NatsBus) {
-      body.nats = this.ctx.bus.isConnected ? 'up' : 'down';
-      if (!this.ctx.bus.isConnected) down.push('NATS');
+    const bus = unwrapBus(this.ctx.bus);
+    if (bus instanceof NatsBus) {
+      body.nats = bus.isConnected ? 'up' : 'down';
+      if (!bus.isConnected) down.push('NATS');
     }
     if (this.ctx.store instanceof RedisStateStore) {
       const up = await this.ctx.store.ping();
