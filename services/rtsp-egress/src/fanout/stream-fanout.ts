@@ -1,0 +1,236 @@
+import {
+  AccessUnitMessage, StreamDescription, Subjects, decodeEnvelope, decodeEnvelopeList,
+} from '@streamgate/contracts';
+import type { Bus, Logger, Subscription } from '@streamgate/platform';
+import { buildGoodbye, buildSenderReport, joinCompound, ntpFromUnixMs } from '@streamgate/protocol-rtp';
+import { rtpSequenceNumber, rtpSsrc, sequenceIsNewer } from '../rtp-fields';
+import { FanoutReader, ReaderCloseReason } from './fanout-reader';
+import { GopCache, GopCacheLimits, auByteLength } from './gop-cache';
+import { InterleavedAccessUnit } from './interleaved-access-unit';
+
+export interface StreamFanoutOptions {
+  gopRequestTimeoutMs: number;
+  gopLimits: GopCacheLimits;
+  /** Live units buffered while the GOP request is in flight. */
+  maxPendingAccessUnits: number;
+}
+
+export interface TrackStart {
+  seq: number;
+  rtptime: number;
+}
+
+export interface FanoutStats {
+  readers: number;
+  readersTcp: number;
+  readersUdp: number;
+  bytesSent: number;
+  droppedReaders: number;
+}
+
+interface ReaderSlot {
+  reader: FanoutReader;
+  /** RFC 6184 decoders need an IDR first: nothing is sent until a video keyframe. */
+  awaitingKeyframe: boolean;
+}
+
+interface TrackClock {
+  clockRate: number;
+  ssrc: number;
+  lastRtpTimestamp?: number;
+  lastArrivalMs?: number;
+  packets: number;
+  octets: number;
+}
+
+/**
+ * One stream's fan-out: subscribed to `media.<s>.out` only while it exists (created for the
+ * first reader, disposed after the last), it writes every access unit to every reader: TCP
+ * readers get one prebuilt interleaved buffer per unit, UDP readers the packets themselves.
+ * Slow TCP readers are dropped between units, so nobody ever waits for them.
+ */
+export class StreamFanout {
+  readonly ready: Promise<void>;
+  private readonly slots = new Map<FanoutReader, ReaderSlot>();
+  private slotList: ReaderSlot[] = [];
+  private readonly gop: GopCache;
+  private readonly videoTrack: number | undefined;
+  private readonly clocks = new Map<number, TrackClock>();
+  private readonly subscription: Subscription;
+  private pending: AccessUnitMessage[] | undefined = [];
+  private closed = false;
+  private bytesSent = 0;
+  private droppedReaders = 0;
+
+  constructor(
+    readonly stream: string,
+    readonly description: StreamDescription,
+    private readonly bus: Bus,
+    private readonly logger: Logger,
+    private readonly options: StreamFanoutOptions,
+  ) {
+    this.videoTrack = description.tracks.find((t) => t.media === 'video')?.id;
+    for (const t of description.tracks) this.clocks.set(t.id, { clockRate: t.clockRate, ssrc: t.ssrc, packets: 0, octets: 0 });
+    this.gop = new GopCache(options.gopLimits, this.videoTrack);
+    // Subscribe before asking for the GOP so nothing falls between the two; duplicates are
+    // removed by sequence number when the GOP arrives.
+    this.subscription = bus.subscribe(Subjects.mediaOut(stream), (msg) => this.onMedia(msg.data));
+    this.ready = this.loadGop();
+  }
+
+  get readerCount(): number {
+    return this.slots.size;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  stats(): FanoutStats {
+    let tcp = 0;
+    for (const slot of this.slotList) if (slot.reader.transport === 'tcp') tcp++;
+    return { readers: this.slots.size, readersTcp: tcp, readersUdp: this.slots.size - tcp, bytesSent: this.bytesSent, droppedReaders: this.droppedReaders };
+  }
+
+  /** Sequence number and RTP time of the first packet a reader added now receives, per track. */
+  startInfo(): Map<number, TrackStart> {
+    const out = new Map<number, TrackStart>();
+    for (const au of this.gop.accessUnits) {
+      if (out.has(au.track) || au.packets.length === 0) continue;
+      out.set(au.track, { seq: rtpSequenceNumber(au.packets[0]), rtptime: au.rtpTimestamp });
+    }
+    return out;
+  }
+
+  /** Adds a reader and replays the cached GOP to it at once (call right after the PLAY reply). */
+  addReader(reader: FanoutReader): void {
+    if (this.closed || this.slots.has(reader)) return;
+    const slot: ReaderSlot = { reader, awaitingKeyframe: this.videoTrack !== undefined && reader.wants(this.videoTrack) };
+    this.slots.set(reader, slot);
+    this.slotList = [...this.slots.values()];
+    for (const au of this.gop.accessUnits) {
+      if (!this.deliver(slot, au, new InterleavedAccessUnit(au))) break;
+    }
+  }
+
+  /** Removes a reader without notifying it (PAUSE, TEARDOWN, connection gone). */
+  removeReader(reader: FanoutReader): void {
+    if (!this.slots.delete(reader)) return;
+    this.slotList = [...this.slots.values()];
+  }
+
+  /** One SR per track (RFC 3550 §6.4.1), shared by every reader of the stream. */
+  sendSenderReports(nowMs: number): void {
+    if (this.slots.size === 0) return;
+    for (const [track, clock] of this.clocks) {
+      const sr = this.senderReport(clock, nowMs);
+      if (!sr) continue;
+      for (const slot of this.slotList) if (slot.reader.wants(track) && !slot.awaitingKeyframe) slot.reader.writeRtcp(track, sr);
+    }
+  }
+
+  /** Source stopped or shutdown: SR + BYE (RFC 3550 §6.6) to each reader, then drop them all. */
+  close(reason: ReaderCloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.subscription.unsubscribe();
+    const now = Date.now();
+    const slots = this.slotList;
+    this.slots.clear();
+    this.slotList = [];
+    for (const slot of slots) {
+      for (const [track, clock] of this.clocks) {
+        if (!slot.reader.wants(track)) continue;
+        const bye = buildGoodbye({ sources: [clock.ssrc], reason: reason === 'source-stopped' ? 'source stopped' : 'server shutdown' });
+        const sr = this.senderReport(clock, now);
+        slot.reader.writeRtcp(track, sr ? joinCompound([sr, bye]) : bye);
+      }
+      slot.reader.dropped(reason);
+    }
+    this.gop.clear();
+  }
+
+  private async loadGop(): Promise<void> {
+    let units: AccessUnitMessage[] = [];
+    try {
+      const reply = await this.bus.request(Subjects.gop(this.stream), new Uint8Array(0), { timeoutMs: this.options.gopRequestTimeoutMs });
+      units = decodeEnvelopeList(reply.data).filter((m): m is AccessUnitMessage => m.kind === 'access-unit');
+    } catch (err) {
+      // A missing GOP only delays the first picture until the next keyframe.
+      this.logger.warn({ err, stream: this.stream }, 'GOP request failed; readers wait for the next keyframe');
+    }
+    const live = this.pending ?? [];
+    this.pending = undefined;
+    if (this.closed) return;
+    const lastSeq = new Map<number, number>();
+    for (const au of units) this.process(au, lastSeq);
+    for (const au of live) {
+      const last = lastSeq.get(au.track);
+      if (last !== undefined && au.packets.length > 0 && !sequenceIsNewer(rtpSequenceNumber(au.packets[0]), last)) continue;
+      this.process(au, lastSeq);
+    }
+  }
+
+  private onMedia(data: Uint8Array): void {
+    if (this.closed) return;
+    let au: AccessUnitMessage;
+    try {
+      const msg = decodeEnvelope(data);
+      if (msg.kind !== 'access-unit') return;
+      au = msg;
+    } catch (err) {
+      this.logger.warn({ err, stream: this.stream }, 'dropping undecodable media envelope');
+      return;
+    }
+    if (this.pending) {
+      if (this.pending.length < this.options.maxPendingAccessUnits) this.pending.push(au);
+      return;
+    }
+    this.process(au);
+  }
+
+  private process(au: AccessUnitMessage, lastSeq?: Map<number, number>): void {
+    const clock = this.clocks.get(au.track);
+    if (!clock || au.packets.length === 0) return;
+    clock.lastRtpTimestamp = au.rtpTimestamp;
+    clock.lastArrivalMs = Date.now();
+    clock.packets += au.packets.length;
+    clock.octets += auByteLength(au) - 12 * au.packets.length;
+    clock.ssrc = rtpSsrc(au.packets[0]);
+    lastSeq?.set(au.track, rtpSequenceNumber(au.packets[au.packets.length - 1]));
+    this.gop.add(au);
+    if (this.slotList.length === 0) return;
+    const interleaved = new InterleavedAccessUnit(au);
+    for (const slot of this.slotList) this.deliver(slot, au, interleaved);
+  }
+
+  /** Returns false when the reader was dropped. */
+  private deliver(slot: ReaderSlot, au: AccessUnitMessage, interleaved: InterleavedAccessUnit): boolean {
+    if (!slot.reader.wants(au.track)) return true;
+    if (slot.awaitingKeyframe) {
+      if (au.track !== this.videoTrack || !au.keyframe) return true;
+      slot.awaitingKeyframe = false;
+    }
+    const sent = slot.reader.writeAccessUnit(au, interleaved);
+    if (sent >= 0) {
+      this.bytesSent += sent;
+      return true;
+    }
+    this.droppedReaders++;
+    this.removeReader(slot.reader);
+    this.logger.info({ stream: this.stream, transport: slot.reader.transport }, 'dropping slow reader');
+    slot.reader.dropped('slow');
+    return false;
+  }
+
+  private senderReport(clock: TrackClock, nowMs: number): Uint8Array | undefined {
+    if (clock.lastRtpTimestamp === undefined || clock.lastArrivalMs === undefined) return undefined;
+    // Extrapolate the RTP clock from the last unit's arrival so SR maps "now" (RFC 3550 §6.4.1).
+    const elapsed = Math.max(0, nowMs - clock.lastArrivalMs);
+    const rtpTs = (clock.lastRtpTimestamp + Math.round((elapsed * clock.clockRate) / 1000)) >>> 0;
+    return buildSenderReport({
+      ssrc: clock.ssrc, ntp: ntpFromUnixMs(nowMs), rtpTimestamp: rtpTs,
+      packetCount: clock.packets >>> 0, octetCount: clock.octets >>> 0, reports: [],
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import type { RunningService, ServiceContext } from '@streamgate/platform';
+import { FanoutRegistry } from './fanout/fanout-registry';
+import { RtspServer } from './server/rtsp-server';
+import { UdpPair } from './transport/udp-pair';
+
+export interface RtspEgress extends RunningService {
+  /** Bound ports (differ from the config when it asked for 0). */
+  readonly rtspPort: number;
+  readonly udpRtpPort: number;
+}
+
+/** Options tests may tighten; production uses the defaults. */
+export interface RtspEgressTuning {
+  tickMs?: number;
+  maxConnections?: number;
+}
+
+/**
+ * RTSP server on RTSP_PORT serving `rtsp://host:port/<stream>` from `media.<s>.out`
+ * (see docs/architecture.md, "Media path", step 3).
+ */
+export async function startRtspEgress(ctx: ServiceContext, tuning: RtspEgressTuning = {}): Promise<RtspEgress> {
+  const { config, logger, bus, store } = ctx;
+  const udp = await UdpPair.bind(config.HOST, config.RTSP_UDP_RTP_PORT, logger);
+  const registry = new FanoutRegistry(bus, store, logger, {
+    gopRequestTimeoutMs: 1000,
+    // The GOP replayed to a new TCP reader must fit its queue with room for live units.
+    gopLimits: { maxAccessUnits: 1024, maxBytes: Math.min(8 << 20, Math.floor(config.READER_QUEUE_BYTES / 2)) },
+    maxPendingAccessUnits: 1024,
+  });
+  const server = new RtspServer(bus, logger, registry, udp, {
+    host: config.HOST,
+    port: config.RTSP_PORT,
+    sessionTimeoutS: config.RTSP_SESSION_TIMEOUT,
+    maxSessions: config.RTSP_MAX_SESSIONS,
+    // No RTSP_MAX_CONNECTIONS in the config yet: allow every session its own connection, plus slack.
+    maxConnections: tuning.maxConnections ?? config.RTSP_MAX_SESSIONS + 64,
+    maxRequestBytes: config.RTSP_MAX_REQUEST_BYTES,
+    readerQueueBytes: config.READER_QUEUE_BYTES,
+    describeTimeoutMs: 3000,
+    tickMs: tuning.tickMs ?? Math.min(1000, config.RTSP_SESSION_TIMEOUT * 250),
+  });
+  try {
+    await server.start();
+  } catch (err) {
+    await udp.close();
+    throw err;
+  }
+  logger.info({ rtsp: server.port, rtp: udp.rtpPort, rtcp: udp.rtcpPort }, 'RTSP egress listening');
+  return {
+    name: 'rtsp-egress',
+    rtspPort: server.port,
+    udpRtpPort: udp.rtpPort,
+    stop: async () => {
+      await server.stop();
+      await udp.close();
+    },
+  };
+}

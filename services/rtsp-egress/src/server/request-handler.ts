@@ -1,0 +1,279 @@
+import type { Bus, Logger } from '@streamgate/platform';
+import {
+  RtpInfoEntry, RtspHeaders, RtspParseError, RtspRequest, RtspStatus, TransportSpec, formatRange, formatRtpInfo, formatSession,
+  formatTransport, parseCSeq, parseRange, parseResourcePath, parseRtspUrl, parseSession, parseTransports, urlAuthority,
+} from '@streamgate/protocol-rtsp';
+import type { FanoutRegistry } from '../fanout/fanout-registry';
+import { TcpReader } from '../readers/tcp-reader';
+import { UdpClientPorts, UdpReader } from '../readers/udp-reader';
+import { RtspSession, SessionTrack } from '../session/rtsp-session';
+import type { UdpPair } from '../transport/udp-pair';
+import {
+  BadRequestError, MethodNotValidInStateError, RtspStatusError, SessionNotFoundError, StreamNotFoundError, UnsupportedTransportError,
+} from './rtsp-errors';
+import type { HandlerResult, RtspConnection } from './rtsp-connection';
+import type { SessionDirectory } from './session-directory';
+import { describeStream } from './stream-describer';
+
+export interface RequestHandlerOptions {
+  sessionTimeoutS: number;
+  readerQueueBytes: number;
+  describeTimeoutMs: number;
+}
+
+const SUPPORTED = ['OPTIONS', 'DESCRIBE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER'];
+/** RFC 2326 methods a play-only server knows but does not allow (405, not 501). */
+const KNOWN_NOT_ALLOWED = new Set(['ANNOUNCE', 'RECORD', 'REDIRECT']);
+
+/**
+ * The RTSP methods of a play-only server (RFC 2326 §10). Each handler first checks the
+ * session state it allows; failures are typed RtspStatusErrors mapped to the response status.
+ */
+export class RtspRequestHandler {
+  constructor(
+    private readonly bus: Bus,
+    private readonly logger: Logger,
+    private readonly sessions: SessionDirectory,
+    private readonly registry: FanoutRegistry,
+    private readonly udp: UdpPair,
+    private readonly options: RequestHandlerOptions,
+  ) {}
+
+  async handle(conn: RtspConnection, req: RtspRequest): Promise<HandlerResult> {
+    const headers = new RtspHeaders();
+    const cseq = req.headers.get('cseq');
+    try {
+      // RFC 2326 §12.17: CSeq is required in every request and echoed in its response.
+      if (cseq === undefined) throw new BadRequestError('missing CSeq');
+      headers.set('CSeq', String(parseCSeq(cseq)));
+      headers.set('Server', 'streamgate');
+      if (req.version !== 'RTSP/1.0') throw new RtspStatusError(RtspStatus.RtspVersionNotSupported, `version ${req.version}`);
+      return await this.dispatch(conn, req, headers);
+    } catch (err) {
+      return { response: { statusCode: this.statusOf(err, req, conn), headers: this.errorHeaders(headers, err) } };
+    }
+  }
+
+  private dispatch(conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): Promise<HandlerResult> | HandlerResult {
+    switch (req.method) {
+      case 'OPTIONS':
+        this.optionalSession(req);
+        headers.set('Public', SUPPORTED.join(', '));
+        return ok(headers);
+      case 'DESCRIBE':
+        return this.describe(req, headers);
+      case 'SETUP':
+        return this.setup(conn, req, headers);
+      case 'PLAY':
+        return this.play(conn, req, headers);
+      case 'PAUSE':
+        return this.pause(conn, req, headers);
+      case 'TEARDOWN':
+        return this.teardown(conn, req, headers);
+      case 'GET_PARAMETER':
+      case 'SET_PARAMETER': {
+        // Keepalives (GStreamer, VLC): refresh the session, answer 200 with no body.
+        const session = this.optionalSession(req);
+        if (session) headers.set('Session', this.sessionHeader(session));
+        return ok(headers);
+      }
+      default:
+        if (KNOWN_NOT_ALLOWED.has(req.method)) {
+          throw new RtspStatusError(RtspStatus.MethodNotAllowed, `${req.method} is not allowed`, { Allow: SUPPORTED.join(', ') });
+        }
+        throw new RtspStatusError(RtspStatus.NotImplemented, `unknown method ${req.method.slice(0, 32)}`);
+    }
+  }
+
+  private async describe(req: RtspRequest, headers: RtspHeaders): Promise<HandlerResult> {
+    const { streamName } = parseResourcePath(req.url);
+    const description = await describeStream(this.bus, streamName, this.options.describeTimeoutMs);
+    headers.set('Content-Base', `${urlAuthority(parseRtspUrl(req.url))}/${streamName}/`);
+    headers.set('Content-Type', 'application/sdp');
+    return { response: { statusCode: RtspStatus.OK, headers, body: new TextEncoder().encode(description.sdp) } };
+  }
+
+  private async setup(conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): Promise<HandlerResult> {
+    const target = parseResourcePath(req.url);
+    let session = this.optionalSession(req);
+    if (session) {
+      session.assertState('SETUP', 'init', 'ready');
+      if (session.stream !== target.streamName) throw new BadRequestError('all tracks of a session must belong to one stream');
+    }
+    const transportValue = req.headers.get('transport');
+    if (transportValue === undefined) throw new BadRequestError('missing Transport header');
+    const spec = chooseTransport(parseTransports(transportValue));
+    const transport = spec.lowerTransport === 'TCP' ? 'tcp' : 'udp';
+    if (session?.transport !== undefined && session.transport !== transport) throw new UnsupportedTransportError('tracks of one session must share a transport');
+    if (transport === 'tcp' && session && session.owner !== conn) throw new MethodNotValidInStateError('SETUP', 'set up on another connection');
+    const description = session?.description ?? (await describeStream(this.bus, target.streamName, this.options.describeTimeoutMs));
+    const track = target.trackId === undefined
+      ? (description.tracks.length === 1 ? description.tracks[0] : undefined)
+      : description.tracks.find((t) => t.id === target.trackId);
+    if (!track) {
+      if (target.trackId === undefined) throw new RtspStatusError(RtspStatus.AggregateOperationNotAllowed, 'SETUP needs a track control URL');
+      throw new StreamNotFoundError(target.streamName, `no track ${target.trackId}`);
+    }
+    if (session?.closed) throw new SessionNotFoundError(session.id);
+    if (session?.tracks.has(track.id)) throw new MethodNotValidInStateError('SETUP', `track ${track.id} already set up`);
+    session ??= this.sessions.create(target.streamName, description, conn);
+    const entry: SessionTrack = { trackId: track.id };
+    const reply: TransportSpec = { protocol: 'RTP', profile: 'AVP', lowerTransport: spec.lowerTransport, delivery: 'unicast', ssrc: track.ssrc };
+    if (transport === 'tcp') {
+      entry.interleaved = assignChannels(spec.interleaved, session.usedChannels());
+      reply.interleaved = entry.interleaved;
+    } else {
+      const clientPort = spec.clientPort ?? [0, 0];
+      entry.clientPorts = clientPort;
+      reply.clientPort = clientPort;
+      reply.serverPort = [this.udp.rtpPort, this.udp.rtcpPort];
+      this.sessions.indexUdpClient(session, clientPort[1]);
+    }
+    session.tracks.set(track.id, entry);
+    session.transport = transport;
+    session.state = 'ready';
+    headers.set('Transport', formatTransport(reply));
+    headers.set('Session', this.sessionHeader(session));
+    return ok(headers);
+  }
+
+  private async play(conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): Promise<HandlerResult> {
+    const session = this.requiredSession(req, 'PLAY');
+    session.assertState('PLAY', 'ready', 'playing');
+    headers.set('Session', this.sessionHeader(session));
+    headers.set('Range', this.playRange(req));
+    if (session.state === 'playing') return ok(headers);
+    const fanout = await this.registry.prepare(session.stream, session.description);
+    if (session.closed || session.state !== 'ready') {
+      this.registry.release(fanout);
+      throw new SessionNotFoundError(session.id);
+    }
+    const reader = this.createReader(session, conn);
+    const start = fanout.startInfo();
+    const authority = urlAuthority(parseRtspUrl(req.url));
+    const rtpInfo: RtpInfoEntry[] = [...session.tracks.keys()].map((id) => ({
+      url: `${authority}/${session.stream}/trackID=${id}`, ...start.get(id),
+    }));
+    headers.set('RTP-Info', formatRtpInfo(rtpInfo));
+    session.state = 'playing';
+    session.reader = reader;
+    session.fanout = fanout;
+    return {
+      response: { statusCode: RtspStatus.OK, headers },
+      // After the PLAY reply is on the wire: replay the GOP, then live units.
+      afterSend: () => {
+        if (!session.closed) fanout.addReader(reader);
+        this.registry.release(fanout);
+      },
+    };
+  }
+
+  private pause(_conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): HandlerResult {
+    const session = this.requiredSession(req, 'PAUSE');
+    session.assertState('PAUSE', 'ready', 'playing');
+    if (session.state === 'playing' && session.fanout && session.reader) {
+      session.fanout.removeReader(session.reader);
+      this.registry.disposeIfIdle(session.fanout);
+      session.reader = undefined;
+      session.fanout = undefined;
+    }
+    session.state = 'ready';
+    headers.set('Session', this.sessionHeader(session));
+    return ok(headers);
+  }
+
+  private teardown(_conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): HandlerResult {
+    const session = this.requiredSession(req, 'TEARDOWN');
+    session.assertState('TEARDOWN', 'init', 'ready', 'playing');
+    this.sessions.close(session, 'teardown');
+    headers.set('Session', session.id);
+    return ok(headers);
+  }
+
+  private createReader(session: RtspSession, conn: RtspConnection): TcpReader | UdpReader {
+    const onDropped = (reason: Parameters<SessionDirectory['close']>[1]): void => this.sessions.close(session, reason);
+    if (session.transport === 'tcp') {
+      const channels = new Map<number, number>();
+      for (const t of session.tracks.values()) if (t.interleaved) channels.set(t.trackId, t.interleaved[0]);
+      return new TcpReader(conn.socket, channels, this.options.readerQueueBytes, onDropped);
+    }
+    const ports = new Map<number, UdpClientPorts>();
+    for (const t of session.tracks.values()) if (t.clientPorts) ports.set(t.trackId, { rtp: t.clientPorts[0], rtcp: t.clientPorts[1] });
+    return new UdpReader(this.udp, session.clientAddress, ports, onDropped);
+  }
+
+  /** Live streams play from now; a client's own npt/clock range is echoed (RFC 2326 §12.29). */
+  private playRange(req: RtspRequest): string {
+    const value = req.headers.get('range');
+    if (value === undefined) return 'npt=now-';
+    try {
+      return formatRange(parseRange(value));
+    } catch (err) {
+      if (err instanceof RtspParseError) return 'npt=now-';
+      throw err;
+    }
+  }
+
+  private optionalSession(req: RtspRequest): RtspSession | undefined {
+    const value = req.headers.get('session');
+    if (value === undefined) return undefined;
+    const { id } = parseSession(value);
+    const session = this.sessions.get(id);
+    if (!session) throw new SessionNotFoundError(id);
+    session.touch(Date.now());
+    return session;
+  }
+
+  /** A method that needs a session sent without one is not valid in the 'init' state (455). */
+  private requiredSession(req: RtspRequest, method: string): RtspSession {
+    const session = this.optionalSession(req);
+    if (!session) throw new MethodNotValidInStateError(method, 'init');
+    return session;
+  }
+
+  private sessionHeader(session: RtspSession): string {
+    return formatSession({ id: session.id, timeout: this.options.sessionTimeoutS });
+  }
+
+  private statusOf(err: unknown, req: RtspRequest, conn: RtspConnection): number {
+    if (err instanceof RtspStatusError || err instanceof RtspParseError) {
+      this.logger.debug({ connection: conn.id, method: req.method.slice(0, 32), status: err.statusCode, reason: err.message }, 'RTSP request refused');
+      return err.statusCode;
+    }
+    this.logger.error({ err, connection: conn.id, method: req.method.slice(0, 32) }, 'RTSP request failed');
+    return RtspStatus.InternalServerError;
+  }
+
+  private errorHeaders(headers: RtspHeaders, err: unknown): RtspHeaders {
+    const out = new RtspHeaders();
+    for (const name of ['CSeq', 'Server']) {
+      const v = headers.get(name);
+      if (v !== undefined) out.set(name, v);
+    }
+    if (err instanceof RtspStatusError) for (const [name, value] of Object.entries(err.headers)) out.set(name, value);
+    return out;
+  }
+}
+
+function ok(headers: RtspHeaders): HandlerResult {
+  return { response: { statusCode: RtspStatus.OK, headers } };
+}
+
+/** The first alternative we can serve: unicast RTP/AVP over UDP (with client ports) or TCP. */
+function chooseTransport(specs: TransportSpec[]): TransportSpec {
+  for (const spec of specs) {
+    if (spec.protocol !== 'RTP' || spec.profile !== 'AVP') continue;
+    if ((spec.delivery ?? 'unicast') !== 'unicast') continue;
+    if (spec.mode !== undefined && spec.mode !== 'PLAY') continue;
+    if (spec.lowerTransport === 'UDP' && (!spec.clientPort || spec.clientPort[0] === 0)) continue;
+    return spec;
+  }
+  throw new UnsupportedTransportError(`none of ${specs.length} offered transports is unicast RTP/AVP over UDP or TCP`);
+}
+
+/** The client's interleaved pair if free, else the lowest free even pair (RFC 2326 §12.39). */
+function assignChannels(requested: readonly [number, number] | undefined, used: Set<number>): readonly [number, number] {
+  if (requested && !used.has(requested[0]) && !used.has(requested[1])) return requested;
+  for (let ch = 0; ch < 255; ch += 2) if (!used.has(ch) && !used.has(ch + 1)) return [ch, ch + 1];
+  throw new UnsupportedTransportError('no free interleaved channels');
+}
