@@ -132,6 +132,7 @@ export class PacketizerService {
       st.gop.add(bytes, au.track === 0 && au.keyframe);
       if (au.track === 0 && au.nalus) {
         st.latestFrame = { nalus: au.nalus, keyframe: au.keyframe, receivedAt: media.receivedAt };
+        if (au.keyframe) st.latestKeyframe = st.latestFrame;
         st.countVideoFrame(now);
       }
       this.ctx.bus.publish(Subjects.mediaOut(stream), bytes);
@@ -216,7 +217,10 @@ export class PacketizerService {
   private onLatestFrame(msg: BusMessage): void {
     const stream = this.streamName(msg.subject);
     if (!stream) return;
-    const frame = this.streams.get(stream)?.latestFrame;
+    // A request body of {"keyframe":true} asks for the latest keyframe instead of the latest AU.
+    const wantKeyframe = msg.data.byteLength > 0 && /"keyframe"\s*:\s*true/.test(new TextDecoder().decode(msg.data));
+    const st = this.streams.get(stream);
+    const frame = wantKeyframe ? st?.latestKeyframe : st?.latestFrame;
     if (!frame) return this.replyNotFound(msg, stream);
     msg.respond(encodeEnvelope({ kind: 'frame', codec: 'h264', keyframe: frame.keyframe, receivedAt: frame.receivedAt, data: joinAnnexB(frame.nalus) }));
   }

@@ -46,6 +46,8 @@ export class StreamState {
   generation = -1;
   live = true;
   latestFrame: LatestFrame | undefined;
+  /** The latest keyframe: decodable on its own (JPEG snapshots). */
+  latestKeyframe: LatestFrame | undefined;
   framesReceived = 0;
   lastFrameTime: number | undefined;
   lastActivity: number;
@@ -69,6 +71,7 @@ export class StreamState {
     this.processor.reset();
     this.gop.clear();
     this.latestFrame = undefined;
+    this.latestKeyframe = undefined;
   }
 
   countInput(bytes: number, now: number): void {

@@ -1,5 +1,5 @@
 import { ConflictException, Inject, Injectable, ServiceUnavailableException, GatewayTimeoutException } from '@nestjs/common';
-import { FrameMessage, Subjects, decodeEnvelope } from '@streamgate/contracts';
+import { EnvelopeError, FrameMessage, Subjects, decodeEnvelope } from '@streamgate/contracts';
 import { BusNoRespondersError, BusTimeoutError, ServiceContext } from '@streamgate/platform';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
 import { JpegSnapshotter, SnapshotError } from './jpeg-snapshot';
@@ -28,8 +28,15 @@ export class FrameService {
       }
       throw err;
     }
-    if (data.byteLength === 0) throw new ConflictException(`stream ${name} has no frame yet`);
-    const msg = decodeEnvelope(data);
+    // The packetizer answers JSON {error, code} when it has no frame; an envelope otherwise.
+    if (data.byteLength === 0 || data[0] === 0x7b) throw new ConflictException(`stream ${name} has no frame yet`);
+    let msg;
+    try {
+      msg = decodeEnvelope(data);
+    } catch (err) {
+      if (err instanceof EnvelopeError) throw new ConflictException(`stream ${name} has no frame yet (${err.message})`);
+      throw err;
+    }
     if (msg.kind !== 'frame') throw new ConflictException(`stream ${name} has no frame yet`);
     return msg;
   }
