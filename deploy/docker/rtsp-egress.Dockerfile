@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# streamgate rtsp-egress: RTSP server fanning each stream out to its readers.
+# Build from the repository root:
+#   docker build -f deploy/docker/rtsp-egress.Dockerfile -t streamgate/rtsp-egress .
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# --- builder: the whole workspace, dev dependencies included, compiled into dist/ ---
+FROM ${NODE_IMAGE} AS builder
+WORKDIR /src
+COPY . .
+RUN npm ci --no-audit --no-fund --loglevel=error \
+ && npm run build \
+ && mkdir -p /manifests \
+ && cp package.json package-lock.json /manifests/ \
+ && find libs services -name package.json -not -path '*/node_modules/*' -exec cp --parents {} /manifests/ \;
+
+# --- runtime: production dependencies and compiled JavaScript only ---
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=builder /manifests/ ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
+ && npm cache clean --force
+COPY --from=builder /src/dist/libs ./dist/libs
+COPY --from=builder /src/dist/services ./dist/services
+# The image's own "node" user (uid 1000), numeric so Kubernetes can check runAsNonRoot.
+USER 1000:1000
+# RTSP for readers; the shared RTP/RTCP port pair for UDP readers; /metrics and /healthz.
+EXPOSE 8554/tcp 8000/udp 8001/udp 9464/tcp
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.METRICS_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/services/rtsp-egress/src/main.js"]
