@@ -100,7 +100,8 @@ export class RtspServer implements RequestDispatcher, SessionDirectory {
   }
 
   onIdle(connection: RtspConnection): void {
-    for (const session of this.sessions.values()) if (session.owner === connection && session.transport === 'tcp') return;
+    // Sessions expire on their own schedule; only a connection that owns none is idle.
+    for (const session of this.sessions.values()) if (session.owner === connection) return;
     this.logger.debug({ connection: connection.id }, 'closing idle RTSP connection');
     connection.destroy();
   }
