@@ -9,7 +9,7 @@ import {
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
 /**
- * Captured on 127.0.0.1 from ffmpeg 6 sending RTP:
+ * Captured on 127.0.0.1 from ffmpeg 5.1.9 (Debian 12) sending RTP:
  *   ffmpeg -re -f lavfi -i testsrc2=size=160x120:rate=25 -t 6 -c:v libx264 -bf 0 -g 25 \
  *     -ssrc 305419896 -f rtp 'rtp://127.0.0.1:P?rtcpport=P+1'
  * (first datagram received on the RTCP port: an SR with no report blocks, sent before any RTP).
