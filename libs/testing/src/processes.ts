@@ -69,7 +69,8 @@ export function spawnTracked(cmd: string, args: readonly string[], opts: SpawnTr
       err = appendCapped(err, `\nspawn ${cmd} failed: ${e.message}\n`);
       resolve({ code: -1, signal: null });
     });
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // 'close', not 'exit': only then has all of stdout/stderr been read.
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   const handle: TrackedProcess = {
     child,

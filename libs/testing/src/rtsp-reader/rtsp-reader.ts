@@ -186,7 +186,8 @@ export class RtspReader {
       if (t) timeoutSec = Number(t[1]);
       this.mapChannels(track, i, reply.headers.get('transport') ?? '');
     }
-    await this.request('PLAY', this.sessionUrl, { Range: 'npt=0.000-' });
+    // No Range: on a seekable (file-backed) shared media, PLAY with a Range seeks every reader.
+    await this.request('PLAY', this.sessionUrl, {});
     this.playingAt = Date.now();
     const period = this.o.keepaliveMs ?? Math.max(1000, (timeoutSec * 1000) / 2);
     this.keepalive = setInterval(() => {

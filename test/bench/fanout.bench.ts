@@ -1,0 +1,162 @@
+/**
+ * RTSP fan-out benchmark: one 1080p30 ~4 Mbit/s H.264 + AAC stream to 1…200 readers over
+ * TCP and UDP, served by streamgate and by GStreamer's RTSP server from the same content in
+ * the same run. Measures server CPU (/proc utime+stime), peak RSS and per-reader RTP loss.
+ *
+ *   npm run build && node dist/test/bench/fanout.bench.js [--readers 1,10,50,200]
+ *     [--transports tcp,udp] [--servers gstreamer,streamgate] [--window 15] [--out FILE]
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { delay, killAll, makeTestClip, ReaderTransport, spawnTracked, TestClip } from '@streamgate/testing';
+import { cpuSeconds, sampleRss } from './proc-stats';
+import { addIncrementalCpu, FanoutRow, ratioTable, resultsTable } from './fanout-report';
+import { ReaderFleet, summarizeWindow } from './reader-fleet';
+import { ServerUnderTest, startGstreamerUnderTest, startStreamgateUnderTest } from './servers-under-test';
+
+const { values: args } = parseArgs({
+  options: {
+    readers: { type: 'string', default: '1,10,50,200' },
+    transports: { type: 'string', default: 'tcp,udp' },
+    servers: { type: 'string', default: 'gstreamer,streamgate' },
+    window: { type: 'string', default: '15' },
+    settle: { type: 'string', default: '3' },
+    'clip-seconds': { type: 'string', default: '60' },
+    out: { type: 'string' },
+  },
+});
+
+const readerCounts = args.readers.split(',').map(Number).filter((n) => n > 0);
+const transports = args.transports.split(',').filter((t): t is ReaderTransport => t === 'tcp' || t === 'udp');
+const windowSec = Number(args.window);
+const settleSec = Number(args.settle);
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** Server CPU over `seconds` with whatever readers are attached, % of one core. */
+async function cpuPctOver(pid: number, seconds: number): Promise<number> {
+  const c0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await delay(seconds * 1000);
+  return (100 * (cpuSeconds(pid) - c0)) / ((performance.now() - t0) / 1000);
+}
+
+async function measure(server: ServerUnderTest, transport: ReaderTransport, n: number, baselineCpuPct: number): Promise<FanoutRow> {
+  const fleet = await ReaderFleet.open(server.url, n, transport);
+  if (fleet.failures.length) log(`${fleet.failures.length} readers failed to start, first: ${fleet.failures[0]}`);
+  await delay(settleSec * 1000);
+  const before = fleet.snapshot();
+  const c0 = cpuSeconds(server.pid);
+  const own0 = process.cpuUsage();
+  const t0 = performance.now();
+  const rss = sampleRss(server.pid);
+  await delay(windowSec * 1000);
+  const elapsed = (performance.now() - t0) / 1000;
+  const after = fleet.snapshot();
+  const cpu = cpuSeconds(server.pid) - c0;
+  const own = process.cpuUsage(own0);
+  const rssPeakMiB = rss.stop();
+  await fleet.close();
+  const cpuPct = (100 * cpu) / elapsed;
+  const readers = fleet.readers.length;
+  return {
+    server: server.name,
+    transport,
+    readers: n,
+    cpuPct,
+    baselineCpuPct,
+    cpuMsPerReaderSec: readers ? ((cpuPct - baselineCpuPct) * 10) / readers : NaN,
+    rssPeakMiB,
+    readersCpuPct: (100 * (own.user + own.system)) / 1e6 / elapsed,
+    window: summarizeWindow(before, after, elapsed, fleet.failures.length),
+  };
+}
+
+async function benchServer(start: () => Promise<ServerUnderTest>, rows: FanoutRow[], notes: string[]): Promise<void> {
+  let server: ServerUnderTest;
+  try {
+    server = await start();
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    notes.push(`not measured: ${why.split('\n')[0]}`);
+    log(`server failed to start: ${why}`);
+    return;
+  }
+  try {
+    const baseline = await cpuPctOver(server.pid, 5);
+    log(`${server.name}: idle-stream CPU ${baseline.toFixed(1)} % (pid ${server.pid})`);
+    notes.push(`${server.name}: fed by ${server.feeders}`);
+    for (const transport of transports) {
+      for (const n of readerCounts) {
+        log(`${server.name} ${transport} ${n} readers…`);
+        const row = await measure(server, transport, n, baseline);
+        rows.push(row);
+        log(`  CPU ${row.cpuPct.toFixed(1)} %, ${row.cpuMsPerReaderSec.toFixed(2)} ms/s per reader, ` +
+          `loss mean ${row.window.meanLossPct.toFixed(2)} % max ${row.window.maxLossPct.toFixed(2)} %, ` +
+          `${row.window.meanMbps.toFixed(2)} Mbit/s per reader, dropped ${row.window.dropped}, failed ${row.window.failedToStart}`);
+        // Give sessions time to go away so the next step starts clean.
+        await delay(2000);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+function firstLine(cmd: string, cmdArgs: string[]): Promise<string> {
+  const p = spawnTracked(cmd, cmdArgs);
+  return p.exited.then(() => (p.stdout() || p.stderr()).split('\n')[0].trim());
+}
+
+async function environment(clip: TestClip): Promise<string> {
+  const [ffmpeg, gst] = await Promise.all([firstLine('ffmpeg', ['-version']), firstLine('gst-launch-1.0', ['--version'])]);
+  const p = clip.params;
+  return [
+    `- machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}; ${ffmpeg}; ${gst}`,
+    `- content: ${p.width}x${p.height}@${p.fps} H.264 High (${p.bframes} B-frames, GOP ${p.gop}) at ` +
+      `${p.videoBitrateKbps ?? 'crf'} kbit/s + AAC-LC 128 kbit/s stereo 48 kHz; ${p.seconds} s clip, MP4 and FLV of the same encode`,
+    `- window: ${windowSec} s per step after ${settleSec} s settling; readers opened 16 at a time; all on 127.0.0.1`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log('rendering (or reusing) the 1080p30 clip…');
+  const clip = await makeTestClip({
+    seconds: Number(args['clip-seconds']), width: 1920, height: 1080, fps: 30, bframes: 2, gop: 60,
+    audio: true, videoBitrateKbps: 4000, cacheDir: join(tmpdir(), 'streamgate-bench-clips'), timeoutMs: 600_000,
+  });
+  const rows: FanoutRow[] = [];
+  const notes: string[] = [];
+  const servers = args.servers.split(',');
+  for (const name of servers) {
+    if (name === 'gstreamer') await benchServer(() => startGstreamerUnderTest(clip), rows, notes);
+    else if (name === 'streamgate') await benchServer(() => startStreamgateUnderTest(clip), rows, notes);
+    else throw new Error(`unknown server ${name} (gstreamer, streamgate)`);
+  }
+  addIncrementalCpu(rows);
+  const report = [
+    `Run ${new Date().toISOString()}, ${((Date.now() - started) / 60_000).toFixed(1)} min.`,
+    '',
+    await environment(clip),
+    ...notes.map((n) => `- ${n}`),
+    '',
+    resultsTable(rows),
+    '',
+    ratioTable(rows),
+    '',
+  ].join('\n');
+  process.stdout.write(report);
+  if (args.out) writeFileSync(args.out, report);
+}
+
+main()
+  .catch((e: unknown) => {
+    log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => killAll());

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  delay, ffmpegPushRtmp, freeTcpPort, freeUdpPortPair, RtspReader, spawnTracked, startGstRtspServer, TestClip,
+  TrackedProcess, waitFor,
+} from '@streamgate/testing';
+
+/** One RTSP server in the benchmark: the process we measure and the URL readers play. */
+export interface ServerUnderTest {
+  readonly name: string;
+  readonly pid: number;
+  readonly url: string;
+  /** Extra processes feeding the server (not measured), for the report. */
+  readonly feeders: string;
+  /** Ends the server and anything that feeds it. */
+  stop(): Promise<void>;
+}
+
+const STREAM = 'bench';
+
+/** Waits until the URL can be played (DESCRIBE, SETUP and PLAY succeed), then leaves. */
+async function waitPlayable(url: string, ms: number): Promise<void> {
+  await waitFor(async () => {
+    const reader = await RtspReader.open(url, { transport: 'tcp', timeoutMs: 3000 });
+    await reader.close();
+    return true;
+  }, ms, `${url} to become playable`, 500);
+}
+
+/** GStreamer's RTSP server serving the clip's MP4 from one shared pipeline (like one camera). */
+export async function startGstreamerUnderTest(clip: TestClip): Promise<ServerUnderTest> {
+  const server = await startGstRtspServer({ mounts: [STREAM], file: clip.mp4, shared: true, statusIntervalMs: 1000 });
+  const url = server.url(STREAM);
+  await waitPlayable(url, 15_000);
+  return {
+    name: 'gstreamer',
+    pid: server.process.pid,
+    url,
+    feeders: 'none (reads the MP4 itself: filesrc ! qtdemux ! h264parse/aacparse ! rtph264pay/rtpmp4gpay)',
+    stop: () => server.stop(),
+  };
+}
+
+function repoRoot(): string {
+  // dist/test/bench/*.js → the repository root is three levels up from dist/test/bench.
+  return resolve(__dirname, '..', '..', '..');
+}
+
+/** The all-in-one gateway as a child process, fed by ffmpeg pushing the FLV in a loop over RTMP. */
+export async function startStreamgateUnderTest(clip: TestClip, startTimeoutMs = 30_000): Promise<ServerUnderTest> {
+  const [rtspPort, rtmpPort, httpPort, udp] = await Promise.all([freeTcpPort(), freeTcpPort(), freeTcpPort(), freeUdpPortPair()]);
+  const dataDir = mkdtempSync(join(tmpdir(), 'streamgate-bench-data-'));
+  let ready = false;
+  const gateway = spawnTracked(process.execPath, [join(repoRoot(), 'dist', 'services', 'all-in-one.js')], {
+    cwd: dataDir,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PUBLIC_HOST: '127.0.0.1',
+      RTSP_PORT: String(rtspPort),
+      RTMP_PORT: String(rtmpPort),
+      PORT: String(httpPort),
+      RTSP_UDP_RTP_PORT: String(udp.rtp),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    },
+    onStdout: () => {
+      ready ||= gateway.stdout().includes('streamgate ready');
+    },
+  });
+  let pusher: TrackedProcess | undefined;
+  const stop = async (): Promise<void> => {
+    await pusher?.kill();
+    await gateway.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const exitedEarly = gateway.exited.then((st) => {
+      throw new Error(`gateway exited (code ${st.code}, signal ${st.signal}) before it was ready`);
+    });
+    await Promise.race([
+      exitedEarly,
+      waitFor(() => (ready ? true : undefined), startTimeoutMs, 'the gateway to print "streamgate ready"'),
+    ]);
+    exitedEarly.catch(() => undefined);
+    pusher = ffmpegPushRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${STREAM}`, { clip: clip.flv, loop: true, realtime: true });
+    const url = `rtsp://127.0.0.1:${rtspPort}/${STREAM}`;
+    await waitPlayable(url, 20_000);
+    // Let ingest, packetizer and egress reach steady state before anything is measured.
+    await delay(1000);
+    if (pusher.child.exitCode !== null) throw new Error(`ffmpeg pusher exited: ${pusher.stderr()}`);
+    return {
+      name: 'streamgate',
+      pid: gateway.pid,
+      url,
+      feeders: 'ffmpeg -re -stream_loop -1 -i clip.flv -c copy -f flv rtmp://… (not measured)',
+      stop,
+    };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    const tail = gateway.stderr().slice(-1500) + (pusher ? pusher.stderr().slice(-500) : '');
+    await stop();
+    throw new Error(`${why}${tail ? `\n--- stderr tail ---\n${tail}` : ''}`);
+  }
+}
