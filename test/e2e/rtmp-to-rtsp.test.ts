@@ -70,9 +70,10 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
       const push = pushClip(clip, gw.rtmpPort, `e2e_gst_${protocols}`);
       await waitForStream(gw.rtspPort, `e2e_gst_${protocols}`);
       const url = `rtsp://127.0.0.1:${gw.rtspPort}/e2e_gst_${protocols}`;
-      const gst = spawnTracked('gst-launch-1.0', ['-v', 'rtspsrc', `location=${url}`, `protocols=${protocols}`, 'latency=200', '!',
-        'decodebin', 'name=d', 'd.', '!', 'queue', '!', 'video/x-raw', '!', 'fakesink', 'name=vsink', 'silent=false', 'sync=false',
-        'd.', '!', 'queue', '!', 'audio/x-raw', '!', 'fakesink', 'name=asink', 'silent=false', 'sync=false']);
+      // Each rtspsrc pad is picked by its caps and decoded on its own branch.
+      const gst = spawnTracked('gst-launch-1.0', ['-v', 'rtspsrc', 'name=s', `location=${url}`, `protocols=${protocols}`, 'latency=200',
+        's.', '!', 'application/x-rtp,media=video', '!', 'queue', '!', 'decodebin', '!', 'video/x-raw', '!', 'fakesink', 'name=vsink', 'silent=false', 'sync=false',
+        's.', '!', 'application/x-rtp,media=audio', '!', 'queue', '!', 'decodebin', '!', 'audio/x-raw', '!', 'fakesink', 'name=asink', 'silent=false', 'sync=false']);
       const timer = setTimeout(() => void gst.kill(), (SECONDS + 15) * 1000);
       const st = await gst.exited;
       clearTimeout(timer);

@@ -76,7 +76,7 @@ describe('rtsp-egress reader lifecycle', () => {
         await sleep(400);
         assert.equal((await kept.request('GET_PARAMETER', env.url('quiet'), { Session: keptSession })).statusCode, 200, 'keepalive refreshes');
       }
-      await tcp.waitFor(() => tcp.closed, 3000);
+      await tcp.waitFor(() => tcp.closed, 6000);
       assert.ok(Date.now() - started < 4000);
       assert.equal((await udp.request('PLAY', env.url('quiet'), { Session: udpSession })).statusCode, 454);
       assert.equal((await kept.request('PLAY', env.url('quiet'), { Session: keptSession })).statusCode, 200);
@@ -87,7 +87,7 @@ describe('rtsp-egress reader lifecycle', () => {
     }
   });
 
-  it('on source-stopped sends RTCP BYE, closes TCP readers and drops UDP sessions; a re-publish is described again', async () => {
+  it('on source-stopped sends RTCP BYE, hangs up TCP readers after a grace, keeps UDP sessions for a clean TEARDOWN; a re-publish is described again', async () => {
     const env = await startEgressForTest();
     let stream = new SyntheticStream(env.bus, 'live');
     const rtcp = createSocket('udp4');
@@ -109,11 +109,15 @@ describe('rtsp-egress reader lifecycle', () => {
       stream.publish(false);
       await tcp.waitFor(() => tcp.frames.length >= 2, 3000);
       stream.stopped();
-      await tcp.waitFor(() => tcp.closed, 3000);
+      await tcp.waitFor(() => tcp.closed, 6000);
       const rtcpFrames = tcp.frames.filter((f) => f.channel === 1);
       assert.ok(rtcpFrames.some((f) => splitCompound(f.payload).some((p) => p.header.packetType === RtcpPacketType.Goodbye)), 'BYE over TCP');
       await udp.waitFor(() => udpPackets.some((m) => splitCompound(new Uint8Array(m)).some((p) => p.header.packetType === RtcpPacketType.Goodbye)), 3000);
-      assert.equal((await udp.request('PLAY', env.url('live'), { Session: session })).statusCode, 454);
+      // GStreamer sends PAUSE then TEARDOWN after the BYE's EOS: both succeed; PLAY cannot resume.
+      assert.equal((await udp.request('PLAY', env.url('live'), { Session: session })).statusCode, 404);
+      assert.equal((await udp.request('PAUSE', env.url('live'), { Session: session })).statusCode, 200);
+      assert.equal((await udp.request('TEARDOWN', env.url('live'), { Session: session })).statusCode, 200);
+      assert.equal((await udp.request('TEARDOWN', env.url('live'), { Session: session })).statusCode, 454);
       const status = JSON.parse((await env.store.get('status/live/rtsp-egress')) ?? '{}') as Record<string, number>;
       assert.equal(status.readers, 0);
 

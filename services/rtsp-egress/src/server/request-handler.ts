@@ -139,6 +139,7 @@ export class RtspRequestHandler {
 
   private async play(conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): Promise<HandlerResult> {
     const session = this.requiredSession(req, 'PLAY');
+    if (session.ended) throw new StreamNotFoundError(session.stream, 'its source stopped; DESCRIBE again once it is back');
     session.assertState('PLAY', 'ready', 'playing');
     headers.set('Session', this.sessionHeader(session));
     headers.set('Range', this.playRange(req));

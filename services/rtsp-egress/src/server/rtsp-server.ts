@@ -25,6 +25,9 @@ export interface RtspServerOptions {
   tickMs: number;
 }
 
+/** How long a TCP reader has to TEARDOWN after the source's BYE before we hang up. */
+const SOURCE_STOPPED_GRACE_MS = 3000;
+
 /**
  * The TCP listener, the table of connections and sessions, and the periodic work (session
  * expiry, sender reports, status). Request semantics live in RtspRequestHandler.
@@ -137,6 +140,10 @@ export class RtspServer implements RequestDispatcher, SessionDirectory {
   }
 
   close(session: RtspSession, reason: ReaderCloseReason): void {
+    if (reason === 'source-stopped') {
+      this.end(session);
+      return;
+    }
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session.id);
@@ -155,6 +162,27 @@ export class RtspServer implements RequestDispatcher, SessionDirectory {
     // A slow reader's queue is full: ending would wait behind it, so cut it off.
     if (reason === 'slow') conn?.destroy();
     else conn?.end();
+  }
+
+  /**
+   * Source stopped: the fanout already sent SR + BYE. The session stays until the reader tears
+   * it down or it times out; a TCP reader that ignores the BYE is disconnected after a grace.
+   */
+  private end(session: RtspSession): void {
+    if (session.closed || session.ended) return;
+    session.ended = true;
+    if (session.state === 'playing') session.state = 'ready';
+    if (session.fanout && session.reader) {
+      session.fanout.removeReader(session.reader);
+      this.registry.disposeIfIdle(session.fanout);
+    }
+    session.reader = undefined;
+    session.fanout = undefined;
+    if (session.transport !== 'tcp') return;
+    const conn = [...this.connections].find((c) => c === session.owner);
+    setTimeout(() => {
+      if (!session.closed) conn?.end();
+    }, SOURCE_STOPPED_GRACE_MS).unref();
   }
 
   private accept(socket: Socket): void {

@@ -29,6 +29,11 @@ export class RtspSession {
   reader: FanoutReader | undefined;
   fanout: StreamFanout | undefined;
   closed = false;
+  /**
+   * The source stopped: BYE was sent and media will not come back on this session, but it
+   * stays so the reader's PAUSE/TEARDOWN succeed (GStreamer sends them after the BYE's EOS).
+   */
+  ended = false;
   private lastActivityMs: number;
 
   constructor(
