@@ -3,3 +3,4 @@ export * from './subjects';
 export * from './envelope';
 export * from './messages';
 export * from './registry';
+export * from './ingest';

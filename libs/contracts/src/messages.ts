@@ -17,6 +17,11 @@ export const StreamEvent = z.object({
   /** Increments on each start, so consumers can tell a re-publish from the previous one. */
   generation: z.number().int().nonnegative(),
   reason: z.string().max(500).optional(),
+  /**
+   * RTSP sources: the camera's SDP (from DESCRIBE) on `source-started`; RtpBatchMessage.track
+   * is the index of the media section in it.
+   */
+  sdp: z.string().max(64 * 1024).optional(),
 });
 export type StreamEvent = z.infer<typeof StreamEvent>;
 

@@ -7,9 +7,8 @@ import type { BusMessage, RunningService, ServiceContext, Subscription } from '@
 import { BusPublishGate } from './rtmp/bus-publish-gate';
 import { InMemoryPublisherRegistry, PublisherRegistry } from './rtmp/publisher-registry';
 import { RtmpServer } from './rtmp/rtmp-server';
-import { IngestSubjects, RtmpKickReply, RtmpKickRequest, RtmpPublisherList } from './subjects';
+import { IngestSubjects, RtmpKickReply, RtmpKickRequest, RtmpPublisherList } from '@streamgate/contracts';
 
-export { IngestSubjects } from './subjects';
 export type { PublisherRegistry } from './rtmp/publisher-registry';
 
 /** Bytes of envelope header the bus payload must leave room for. */

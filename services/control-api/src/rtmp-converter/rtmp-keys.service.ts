@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { IngestSubjects, rtmpKeyStoreKey } from '@streamgate/contracts';
 import type { ServiceContext } from '@streamgate/platform';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
 
 const RtmpKeyRecord = z.object({ enabled: z.boolean(), created_at: z.number(), updated_at: z.number() });
 export type RtmpKeyRecord = z.infer<typeof RtmpKeyRecord>;
 
-const KICK_SUBJECT = 'ingest.rtmp.kick';
 const encoder = new TextEncoder();
 
 /** Registered RTMP stream keys (`rtmp-keys/<key>` in the store; ingest reads them). */
@@ -18,7 +18,7 @@ export class RtmpKeysService {
     const now = Date.now() / 1000;
     const existing = await this.get(key);
     const record: RtmpKeyRecord = { enabled: true, created_at: existing?.created_at ?? now, updated_at: now };
-    await this.ctx.store.set(`rtmp-keys/${key}`, JSON.stringify(record));
+    await this.ctx.store.set(rtmpKeyStoreKey(key), JSON.stringify(record));
     return record;
   }
 
@@ -26,11 +26,11 @@ export class RtmpKeysService {
   async disable(key: string): Promise<{ known: boolean; disconnected: boolean }> {
     const existing = await this.get(key);
     if (existing) {
-      await this.ctx.store.set(`rtmp-keys/${key}`, JSON.stringify({ ...existing, enabled: false, updated_at: Date.now() / 1000 }));
+      await this.ctx.store.set(rtmpKeyStoreKey(key), JSON.stringify({ ...existing, enabled: false, updated_at: Date.now() / 1000 }));
     }
     let disconnected = false;
     try {
-      const reply = await this.ctx.bus.request(KICK_SUBJECT, encoder.encode(JSON.stringify({ stream: key })), { timeoutMs: 2000 });
+      const reply = await this.ctx.bus.request(IngestSubjects.rtmpKick, encoder.encode(JSON.stringify({ stream: key })), { timeoutMs: 2000 });
       disconnected = (JSON.parse(new TextDecoder().decode(reply.data)) as { ok?: boolean }).ok === true;
     } catch (err) {
       this.ctx.logger.warn({ err, stream: key }, 'could not ask ingest to disconnect the publisher');
@@ -39,7 +39,7 @@ export class RtmpKeysService {
   }
 
   async get(key: string): Promise<RtmpKeyRecord | undefined> {
-    const raw = await this.ctx.store.get(`rtmp-keys/${key}`);
+    const raw = await this.ctx.store.get(rtmpKeyStoreKey(key));
     if (!raw) return undefined;
     const parsed = RtmpKeyRecord.safeParse(safeJson(raw));
     return parsed.success ? parsed.data : undefined;

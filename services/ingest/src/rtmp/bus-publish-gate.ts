@@ -4,7 +4,7 @@
  */
 import type { Bus, Logger, StateStore } from '@streamgate/platform';
 import { z } from 'zod';
-import { rtmpKeyStoreKey } from '../subjects';
+import { rtmpKeyStoreKey } from '@streamgate/contracts';
 import type { PublishDecision, PublishGate, PublishRequest } from './publish-gate';
 import type { PublisherRegistry } from './publisher-registry';
 import { RtmpPublication } from './rtmp-publication';

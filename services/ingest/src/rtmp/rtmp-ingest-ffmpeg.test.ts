@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { killAll, waitFor, withTimeout } from '@streamgate/testing';
 import { decodeJson } from '@streamgate/contracts';
 import { parseAudioSpecificConfig, parseAudioTag, parseVideoTag } from '@streamgate/protocol-rtmp';
-import { IngestSubjects, RtmpKickReply, RtmpPublisherList, ingestStatusKey } from '../subjects';
+import { IngestSubjects, RtmpKickReply, RtmpPublisherList, ingestStatusKey } from '@streamgate/contracts';
 import { TestIngest, pushWithFfmpeg, startTestIngest } from '../test-support/ingest-harness';
 
 const enc = new TextEncoder();

@@ -5,7 +5,7 @@
 import { Subjects, StreamEvent, encodeEnvelope, encodeJson } from '@streamgate/contracts';
 import type { Bus, Logger, StateStore } from '@streamgate/platform';
 import { parseAudioTag, parseVideoTag } from '@streamgate/protocol-rtmp';
-import { RtmpPublisherInfo, ingestStatusKey } from '../subjects';
+import { RtmpPublisherInfo, ingestStatusKey } from '@streamgate/contracts';
 import type { FlvTagKind, Publication } from './publish-gate';
 
 export const STATUS_TTL_MS = 15_000;

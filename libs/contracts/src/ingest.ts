@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { StreamName } from '@streamgate/contracts';
+import { StreamName } from './messages';
 
 /**
- * Bus subjects ingest answers besides the shared media/event subjects. They belong in
- * @streamgate/contracts (the control API uses them too); kept here until they move.
+ * Bus subjects ingest answers besides the shared media/event subjects (the control API
+ * asks them).
  *
  * | subject           | kind          | payload                                     |
  * |-------------------|---------------|---------------------------------------------|
@@ -41,7 +41,8 @@ export type RtmpKickRequest = z.infer<typeof RtmpKickRequest>;
 export const RtmpKickReply = z.object({ ok: z.boolean() });
 export type RtmpKickReply = z.infer<typeof RtmpKickReply>;
 
-/** Store key of the live status ingest writes for a stream. */
-export const ingestStatusKey = (stream: string): string => `status/${stream}/ingest`;
+/** Store key of the live status a service writes for a stream (`status/<s>/<service>`). */
+export const statusKey = (stream: string, service: 'ingest' | 'packetizer' | 'rtsp-egress'): string => `status/${stream}/${service}`;
+export const ingestStatusKey = (stream: string): string => statusKey(stream, 'ingest');
 /** Store key of a registered RTMP stream key (written by the control API). */
 export const rtmpKeyStoreKey = (key: string): string => `rtmp-keys/${key}`;
