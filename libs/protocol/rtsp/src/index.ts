@@ -1,3 +1,4 @@
 export * from './base';
 export * from './headers';
 export * from './url';
+export * from './client';

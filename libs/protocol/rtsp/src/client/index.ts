@@ -1,0 +1,2 @@
+export * from './client-auth';
+export * from './control-url';
