@@ -3,7 +3,7 @@
  * memory store (`npm start`). It composes the same start functions each service's own main
  * runs; nothing here is specific to running them together except sharing one context.
  */
-import { ContextOverrides, RunningService, ServiceContext, createServiceContext, stopAll } from '@streamgate/platform';
+import { ContextOverrides, RunningService, ServiceContext, createServiceContext, startServiceOps, stopAll } from '@streamgate/platform';
 import { startIngest } from './ingest/src/index';
 import { startPacketizer } from './packetizer/src/index';
 import { startRtspEgress } from './rtsp-egress/src/index';
@@ -15,6 +15,8 @@ export interface Gateway {
   readonly rtmpPort: number;
   readonly httpPort: number;
   readonly udpRtpPort: number;
+  /** /metrics, /healthz, /readyz for the whole process. */
+  readonly metricsPort: number;
   stop(): Promise<void>;
 }
 
@@ -35,12 +37,15 @@ export async function startGateway(overrides: ContextOverrides = {}): Promise<Ga
       config: { ...ctx.config, RTSP_PORT: egress.rtspPort, RTMP_PORT: ingest.rtmpPort },
     });
     started.push(api);
+    const ops = await startServiceOps(ctx);
+    started.push({ name: 'ops', stop: () => ops.close() });
     return {
       ctx,
       rtspPort: egress.rtspPort,
       rtmpPort: ingest.rtmpPort,
       httpPort: api.httpPort,
       udpRtpPort: egress.udpRtpPort,
+      metricsPort: ops.port,
       stop: () => stopAll(ctx, started),
     };
   } catch (err) {
@@ -53,7 +58,7 @@ if (require.main === module) {
   startGateway()
     .then((gw) => {
       const host = gw.ctx.config.PUBLIC_HOST ?? '127.0.0.1';
-      gw.ctx.logger.info({ rtsp: gw.rtspPort, rtmp: gw.rtmpPort, http: gw.httpPort, rtpUdp: gw.udpRtpPort }, 'streamgate ready');
+      gw.ctx.logger.info({ rtsp: gw.rtspPort, rtmp: gw.rtmpPort, http: gw.httpPort, rtpUdp: gw.udpRtpPort, metrics: gw.metricsPort }, 'streamgate ready');
       process.stdout.write(
         `streamgate ready: push rtmp://${host}:${gw.rtmpPort}/live/<key>, play rtsp://${host}:${gw.rtspPort}/<key>, ` +
           `API http://${host}:${gw.httpPort}/api/docs\n`,

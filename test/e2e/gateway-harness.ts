@@ -9,7 +9,7 @@ import { Gateway, startGateway } from '../../services/all-in-one';
 export function startTestGateway(extra: Record<string, string | number | boolean> = {}): Promise<Gateway> {
   return startGateway({
     config: {
-      HOST: '127.0.0.1', PUBLIC_HOST: '127.0.0.1', RTSP_PORT: 0, RTMP_PORT: 0, PORT: 0, RTSP_UDP_RTP_PORT: 0,
+      HOST: '127.0.0.1', PUBLIC_HOST: '127.0.0.1', RTSP_PORT: 0, RTMP_PORT: 0, PORT: 0, RTSP_UDP_RTP_PORT: 0, METRICS_PORT: 0,
       LOG_LEVEL: 'warn', DATA_DIR: mkdtempSync(join(tmpdir(), 'sg-data-')),
       ...extra,
     },

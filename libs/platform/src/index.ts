@@ -14,3 +14,4 @@ export * from './ownership';
 export * from './metrics/catalog';
 export * from './observability/tracing';
 export * from './observability/tracing-bus';
+export * from './observability/ops-server';

@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { ServiceContext } from '@streamgate/platform';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { SERVICE_CONTEXT } from './common/service-context.token';
+import { ObserveInterceptor } from './common/observe.interceptor';
 import { StreamEventsController } from './events/stream-events.controller';
 import { FrameService } from './frames/frame.service';
 import { HealthController } from './health/health.controller';
@@ -23,6 +24,7 @@ export class AppModule {
       providers: [
         { provide: SERVICE_CONTEXT, useValue: ctx },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_INTERCEPTOR, useClass: ObserveInterceptor },
         StreamStatusService, RtmpKeysService, StreamsService, FrameService, ConfigLoaderService,
       ],
     };

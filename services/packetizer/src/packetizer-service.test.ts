@@ -4,7 +4,7 @@ import {
   AccessUnitMessage, BusErrorReply, decodeEnvelope, decodeEnvelopeList, decodeJson, encodeEnvelope, encodeJson,
   StreamDescription, StreamEvent, Subjects,
 } from '@streamgate/contracts';
-import { ConfigSchema, createLogger, InProcessBus, MemoryStateStore, ServiceContext } from '@streamgate/platform';
+import { ConfigSchema, createLogger, createMetricsCatalog, InProcessBus, MemoryStateStore, ServiceContext } from '@streamgate/platform';
 import { H264Decoder, h264NalType, parseRtpPacket, splitAnnexB } from '@streamgate/protocol-rtp';
 import { mediaFmtp, mediaRtpMap, parseSdp } from '@streamgate/protocol-sdp';
 import { makeFlvWithFfmpeg, TEST_FLV_ARGS } from './testing/flv-file';
@@ -26,6 +26,7 @@ describe('packetizer service over the in-process bus', () => {
       store: new MemoryStateStore(),
       config: ConfigSchema.parse({ RTP_MAX_PAYLOAD: 1200 }),
       logger: createLogger({ service: 'packetizer-test', level: 'silent' }),
+      metrics: createMetricsCatalog('packetizer'),
     };
     running = await startPacketizer(ctx, { statusIntervalMs: 50 });
     ctx.bus.subscribe(Subjects.mediaOut('cam1'), (m) => {

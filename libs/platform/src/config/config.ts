@@ -16,6 +16,8 @@ export const ConfigSchema = z.object({
   PUBLIC_HOST: z.string().min(1).optional(),
   PORT: port.default(5001),
   RTSP_PORT: port.default(8554),
+  /** /metrics, /healthz and /readyz of each service (the all-in-one serves one for all). */
+  METRICS_PORT: port.default(9464),
   /** Server RTP/RTCP port pair shared by all UDP readers (RTP even, RTCP = RTP + 1). */
   RTSP_UDP_RTP_PORT: port.default(8000),
   RTMP_PORT: port.default(1935),

@@ -9,6 +9,9 @@ import { createLogger } from '../logging/logger';
 import { FileBackedStateStore } from '../store/file-store';
 import { join } from 'node:path';
 import type { StateStore } from '../store/state-store';
+import { MetricsCatalog, createMetricsCatalog } from '../metrics/catalog';
+import { OpsServer, startOpsServer } from '../observability/ops-server';
+import { unwrapBus } from '../observability/tracing-bus';
 import type { RunningService, ServiceContext, ServiceFactory } from './service';
 
 /** Store key prefixes that survive a restart in the embedded mode. */
@@ -18,6 +21,7 @@ export interface ContextOverrides {
   config?: Partial<GatewayConfig>;
   bus?: Bus;
   store?: StateStore;
+  metrics?: MetricsCatalog;
 }
 
 /**
@@ -59,7 +63,7 @@ export async function createServiceContext(service: string, overrides: ContextOv
   }
   // Embedded: only the registry (streams, RTMP keys) persists; live status and leases stay in memory.
   store ??= new FileBackedStateStore(join(config.DATA_DIR, 'state.json'), PERSISTED_PREFIXES);
-  return { bus, store, config, logger };
+  return { bus, store, config, logger, metrics: overrides.metrics ?? createMetricsCatalog(service) };
 }
 
 /** Stops services in reverse start order, then closes the bus and store. */
@@ -80,10 +84,13 @@ export function runServiceMain(service: string, factory: ServiceFactory): void {
   createServiceContext(service)
     .then(async (ctx) => {
       const running = await factory(ctx);
-      ctx.logger.info(`${service} started`);
+      const ops = await startServiceOps(ctx);
+      ctx.logger.info({ metricsPort: ops.port }, `${service} started`);
       const shutdown = (signal: string): void => {
         ctx.logger.info({ signal }, `${service} stopping`);
-        stopAll(ctx, [running]).then(() => process.exit(0), () => process.exit(1));
+        stopAll(ctx, [running])
+          .then(() => ops.close())
+          .then(() => process.exit(0), () => process.exit(1));
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
@@ -92,4 +99,26 @@ export function runServiceMain(service: string, factory: ServiceFactory): void {
       process.stderr.write(`${service}: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
     });
+}
+
+/**
+ * /metrics, /healthz and /readyz on METRICS_PORT. Ready means the bus and store answer; the
+ * gauges for NATS and Redis are refreshed on every scrape and readiness check.
+ */
+export async function startServiceOps(ctx: ServiceContext): Promise<OpsServer> {
+  const check = async (): Promise<{ ready: boolean; detail: Record<string, unknown> }> => {
+    const bus = unwrapBus(ctx.bus);
+    const busUp = bus instanceof NatsBus ? bus.isConnected : true;
+    const storeUp = ctx.store instanceof RedisStateStore ? await ctx.store.ping() : true;
+    ctx.metrics.busConnected.set(busUp ? 1 : 0);
+    ctx.metrics.storeConnected.set(storeUp ? 1 : 0);
+    return { ready: busUp && storeUp, detail: { bus: busUp ? 'up' : 'down', store: storeUp ? 'up' : 'down' } };
+  };
+  await check();
+  const timer = setInterval(() => {
+    check().catch((err: unknown) => ctx.logger.warn({ err }, 'readiness check failed'));
+  }, 5000);
+  timer.unref();
+  const server = await startOpsServer({ host: ctx.config.HOST, port: ctx.config.METRICS_PORT, registry: ctx.metrics.registry, ready: check });
+  return { port: server.port, close: async () => { clearInterval(timer); await server.close(); } };
 }

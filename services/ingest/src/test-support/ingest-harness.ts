@@ -7,7 +7,7 @@ import {
   FlvTagMessage, StreamEvent, Subjects, decodeEnvelope, decodeJson, streamFromSubject,
 } from '@streamgate/contracts';
 import {
-  ConfigSchema, GatewayConfig, InProcessBus, MemoryStateStore, ServiceContext, createLogger,
+  ConfigSchema, GatewayConfig, InProcessBus, MemoryStateStore, ServiceContext, createLogger, createMetricsCatalog,
 } from '@streamgate/platform';
 import { TrackedProcess, lavfiEncodeArgs, spawnTracked } from '@streamgate/testing';
 import { IngestOptions, startIngest } from '../index';
@@ -37,6 +37,7 @@ export async function startTestIngest(config: Partial<Record<keyof GatewayConfig
     store,
     config: ConfigSchema.parse({ HOST: '127.0.0.1', RTMP_PORT: '0', ...config }),
     logger: createLogger({ service: 'ingest', level: 'info', destination }),
+    metrics: createMetricsCatalog('ingest'),
   };
   const recorder = new BusRecorder(bus);
   const ingest = await startIngest(ctx, options);

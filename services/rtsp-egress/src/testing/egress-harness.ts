@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { ConfigSchema, GatewayConfig, InProcessBus, MemoryStateStore, createLogger } from '@streamgate/platform';
+import { ConfigSchema, GatewayConfig, InProcessBus, MemoryStateStore, createLogger, createMetricsCatalog } from '@streamgate/platform';
 import { RtspEgress, RtspEgressTuning, startRtspEgress } from '../index';
 
 export interface EgressUnderTest {
@@ -15,7 +15,7 @@ export async function startEgressForTest(config: Partial<GatewayConfig> = {}, tu
   const store = new MemoryStateStore();
   const full = ConfigSchema.parse({ HOST: '127.0.0.1', RTSP_PORT: 0, RTSP_UDP_RTP_PORT: 0 });
   const egress = await startRtspEgress(
-    { bus, store, config: { ...full, ...config }, logger: createLogger({ service: 'rtsp-egress-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' }) },
+    { bus, store, config: { ...full, ...config }, logger: createLogger({ service: 'rtsp-egress-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' }), metrics: createMetricsCatalog('rtsp-egress') },
     tuning,
   );
   return {
