@@ -1,4 +1,5 @@
 import type { RunningService, ServiceContext } from '@streamgate/platform';
+import { EgressMetrics } from './fanout/egress-metrics';
 import { FanoutRegistry } from './fanout/fanout-registry';
 import { RtspServer } from './server/rtsp-server';
 import { UdpPair } from './transport/udp-pair';
@@ -22,12 +23,14 @@ export interface RtspEgressTuning {
 export async function startRtspEgress(ctx: ServiceContext, tuning: RtspEgressTuning = {}): Promise<RtspEgress> {
   const { config, logger, bus, store } = ctx;
   const udp = await UdpPair.bind(config.HOST, config.RTSP_UDP_RTP_PORT, logger);
+  const metrics = new EgressMetrics(ctx.metrics);
   const registry = new FanoutRegistry(bus, store, logger, {
+    onAccessUnitSent: (stream, receivedAt, nowMs) => metrics.accessUnitSent(stream, receivedAt, nowMs),
     gopRequestTimeoutMs: 1000,
     // The GOP replayed to a new TCP reader must fit its queue with room for live units.
     gopLimits: { maxAccessUnits: 1024, maxBytes: Math.min(8 << 20, Math.floor(config.READER_QUEUE_BYTES / 2)) },
     maxPendingAccessUnits: 1024,
-  });
+  }, metrics);
   const server = new RtspServer(bus, logger, registry, udp, {
     host: config.HOST,
     port: config.RTSP_PORT,

@@ -1,5 +1,6 @@
 import type { StreamDescription } from '@streamgate/contracts';
 import type { Bus, Logger, StateStore } from '@streamgate/platform';
+import { EgressMetrics } from './egress-metrics';
 import { FanoutStats, StreamFanout, StreamFanoutOptions } from './stream-fanout';
 
 export const STATUS_TTL_MS = 15_000;
@@ -34,6 +35,7 @@ export class FanoutRegistry {
     private readonly store: StateStore,
     private readonly logger: Logger,
     private readonly options: StreamFanoutOptions,
+    private readonly metrics?: EgressMetrics,
   ) {}
 
   get(stream: string): StreamFanout | undefined {
@@ -69,6 +71,7 @@ export class FanoutRegistry {
     fanout.close('teardown');
     if (this.fanouts.get(fanout.stream) === fanout) this.fanouts.delete(fanout.stream);
     this.writeStatus(fanout.stream, { ...stats, readers: 0, readersTcp: 0, readersUdp: 0 });
+    this.metrics?.disposed(fanout.stream);
   }
 
   /** source-stopped: BYE to every reader of the stream and drop them. */
@@ -79,6 +82,7 @@ export class FanoutRegistry {
     this.fanouts.delete(stream);
     fanout.close('source-stopped');
     this.writeStatus(stream, { ...stats, readers: 0, readersTcp: 0, readersUdp: 0 });
+    this.metrics?.disposed(stream);
   }
 
   /** Once a second: status of every stream with readers; sender reports every ~5 s. */
@@ -101,6 +105,7 @@ export class FanoutRegistry {
   }
 
   private writeStatus(stream: string, stats: FanoutStats): void {
+    this.metrics?.update(stream, stats);
     this.store
       .set(`status/${stream}/rtsp-egress`, JSON.stringify(toStatus(stats)), { ttlMs: STATUS_TTL_MS })
       .catch((err: unknown) => this.logger.warn({ err, stream }, 'status write failed'));

@@ -9,6 +9,8 @@ import { GopCache, GopCacheLimits, auByteLength } from './gop-cache';
 import { InterleavedAccessUnit } from './interleaved-access-unit';
 
 export interface StreamFanoutOptions {
+  /** Called once per access unit sent to at least one reader (latency metric). */
+  onAccessUnitSent?: (stream: string, receivedAt: number, nowMs: number) => void;
   gopRequestTimeoutMs: number;
   gopLimits: GopCacheLimits;
   /** Live units buffered while the GOP request is in flight. */
@@ -202,6 +204,7 @@ export class StreamFanout {
     if (this.slotList.length === 0) return;
     const interleaved = new InterleavedAccessUnit(au);
     for (const slot of this.slotList) this.deliver(slot, au, interleaved);
+    this.options.onAccessUnitSent?.(this.stream, au.receivedAt, Date.now());
   }
 
   /** Returns false when the reader was dropped. */
