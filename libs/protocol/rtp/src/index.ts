@@ -9,3 +9,6 @@ export * from './nal-assembler';
 export * from './h264';
 export * from './h265';
 export * from './aac';
+export * from './reception-stats';
+export * from './reorder-buffer';
+export * from './timestamp-mapper';
