@@ -1,3 +1,5 @@
+import { seqDiff } from '@streamgate/protocol-rtp';
+
 /**
  * Per-track RTP accounting for readers: packets, bytes and sequence gaps (RFC 3550 §6.4.1
  * "cumulative number of packets lost", counted from the reader's side).
@@ -15,12 +17,6 @@ export interface RtpTrackStats {
   /** Date.now() of the first and last RTP packet, 0 before any. */
   firstAt: number;
   lastAt: number;
-}
-
-/** `b - a` in 16-bit sequence space, in [-32768, 32767] (same rule as protocol-rtp's seqDiff). */
-function seqDiff(a: number, b: number): number {
-  const d = (b - a) & 0xffff;
-  return d >= 0x8000 ? d - 0x10000 : d;
 }
 
 export function emptyRtpStats(): RtpTrackStats {
