@@ -93,7 +93,12 @@ async function benchServer(start: () => Promise<ServerUnderTest>, rows: FanoutRo
     for (const transport of transports) {
       for (const n of readerCounts) {
         log(`${server.name} ${transport} ${n} readers…`);
-        const row = await measure(server, transport, n, baseline);
+        const row = await measure(server, transport, n, baseline).catch((e: unknown) => {
+          // A server that dies mid-run still leaves the rows measured so far in the report.
+          notes.push(`${server.name}: stopped at ${transport} × ${n}: ${e instanceof Error ? e.message : String(e)}`);
+          return undefined;
+        });
+        if (!row) return;
         rows.push(row);
         log(`  CPU ${row.cpuPct.toFixed(1)} %, ${row.cpuMsPerReaderSec.toFixed(2)} ms/s per reader, ` +
           `loss mean ${row.window.meanLossPct.toFixed(2)} % max ${row.window.maxLossPct.toFixed(2)} %, ` +

@@ -5,6 +5,10 @@ Run with /usr/bin/python3 (Debian's, which has gi). Serves H.264 + AAC at
 rtsp://127.0.0.1:<port>/<mount>, either encoded live from videotestsrc/audiotestsrc or read
 from a pre-encoded MP4 (--file) so a benchmark can serve exactly what the gateway serves.
 
+--file plays the file once per pipeline; a shared pipeline is torn down when its last client
+leaves, so the next client starts from the beginning. File-backed media is seekable: a client
+whose PLAY carries Range seeks the pipeline every client of the mount shares.
+
 Talks to its parent through JSON lines on stdout:
   {"event":"ready","port":N,"mounts":[...]}
   {"event":"sessions","mounts":{"cam1":{"sessions":2,"playing":1}},"clients":3}   (on change)
