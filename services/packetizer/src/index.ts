@@ -4,6 +4,7 @@ import { PacketizerOptions, PacketizerService } from './packetizer-service';
 export { PacketizerService } from './packetizer-service';
 export type { PacketizerOptions } from './packetizer-service';
 export { FlvStreamProcessor } from './flv/flv-stream-processor';
+export { RtpStreamProcessor } from './rtp/rtp-stream-processor';
 
 export interface RunningPacketizer extends RunningService {
   readonly service: PacketizerService;

@@ -9,7 +9,10 @@ import {
 } from '@streamgate/contracts';
 import type { BusMessage, ServiceContext, Subscription } from '@streamgate/platform';
 import { joinAnnexB } from '@streamgate/protocol-rtp';
+import { SdpParseError } from '@streamgate/protocol-sdp';
 import { FlvInputError } from './flv/errors';
+import { AccessUnitOut, VIDEO_TRACK } from './media/access-unit';
+import { RtpInputError } from './rtp/errors';
 import { StreamState } from './stream-state';
 
 export interface PacketizerOptions {
@@ -96,7 +99,13 @@ export class PacketizerService {
   private state(stream: string): StreamState {
     let st = this.streams.get(stream);
     if (!st) {
-      st = new StreamState(stream, { maxPayloadSize: this.ctx.config.RTP_MAX_PAYLOAD, gop: this.gopLimits, now: this.now() });
+      st = new StreamState(stream, {
+        maxPayloadSize: this.ctx.config.RTP_MAX_PAYLOAD, gop: this.gopLimits, now: this.now(),
+        onMalformed: (err) => {
+          const current = this.streams.get(stream);
+          if (current) this.malformed(current, err);
+        },
+      });
       this.streams.set(stream, st);
     }
     return st;
@@ -113,25 +122,40 @@ export class PacketizerService {
       if (err instanceof EnvelopeError) return this.malformed(st, err);
       throw err;
     }
-    if (media.kind !== 'flv-tag') return; // RTP sources are depacketized by a later stage.
     const now = this.now();
-    st.live = true;
-    st.countInput(media.data.byteLength, now);
-    let units;
-    try {
-      units = st.processor.processTag(media);
-    } catch (err) {
-      if (err instanceof FlvInputError) return this.malformed(st, err);
-      throw err;
+    let units: AccessUnitOut[];
+    if (media.kind === 'flv-tag') {
+      if (st.source !== 'rtmp') return this.malformed(st, new FlvInputError('FLV tag for an RTSP source'));
+      st.live = true;
+      st.countInput(media.data.byteLength, now);
+      try {
+        units = st.flv.processTag(media);
+      } catch (err) {
+        if (err instanceof FlvInputError) return this.malformed(st, err);
+        throw err;
+      }
+    } else if (media.kind === 'rtp-batch') {
+      // Without the camera's SDP (source-started) the packets cannot be interpreted.
+      if (st.source !== 'rtsp' || !st.rtp.configured) return this.malformed(st, new RtpInputError('RTP before source-started with an SDP'));
+      st.countInput(media.packets.reduce((n, p) => n + p.byteLength, 0), now);
+      units = st.rtp.processBatch(media);
+    } else {
+      return;
     }
+    this.publishUnits(stream, st, units, media.receivedAt, now);
+  }
+
+  /** One AccessUnitMessage per unit on media.<s>.out, into the GOP cache and latest frame. */
+  private publishUnits(stream: string, st: StreamState, units: readonly AccessUnitOut[], receivedAt: number, now: number): void {
     for (const au of units) {
       const out: AccessUnitMessage = {
-        kind: 'access-unit', track: au.track, keyframe: au.keyframe, rtpTimestamp: au.rtpTimestamp, receivedAt: media.receivedAt, packets: au.packets,
+        kind: 'access-unit', track: au.track, keyframe: au.keyframe, rtpTimestamp: au.rtpTimestamp, receivedAt: au.receivedAt ?? receivedAt, packets: au.packets,
       };
       const bytes = encodeEnvelope(out);
-      st.gop.add(bytes, au.track === 0 && au.keyframe);
-      if (au.track === 0 && au.nalus) {
-        st.latestFrame = { nalus: au.nalus, keyframe: au.keyframe, receivedAt: media.receivedAt };
+      st.gop.add(bytes, au.track === VIDEO_TRACK && au.keyframe);
+      if (au.track === VIDEO_TRACK && au.nalus) {
+        const codec = st.processor.videoConfig?.codec === 'H265' ? 'h265' : 'h264';
+        st.latestFrame = { codec, nalus: au.nalus, keyframe: au.keyframe, receivedAt: out.receivedAt };
         if (au.keyframe) st.latestKeyframe = st.latestFrame;
         st.countVideoFrame(now);
       }
@@ -152,16 +176,32 @@ export class PacketizerService {
     }
     const st = this.state(stream);
     if (event.type === 'source-started') {
-      if (event.generation !== st.generation) {
+      const newGeneration = event.generation !== st.generation || event.source !== st.source;
+      if (newGeneration) {
         st.reset();
         st.generation = event.generation;
       }
+      st.source = event.source;
       st.live = true;
+      if (event.source === 'rtsp' && (newGeneration || !st.rtp.configured)) this.configureRtp(st, event.sdp);
+      if (this.pendingDescribes.has(stream) && st.isReady()) this.flushDescribes(stream);
     } else {
       st.live = false;
       st.reset();
       void this.ctx.store.delete(`status/${stream}/packetizer`);
     }
+  }
+
+  private configureRtp(st: StreamState, sdp: string | undefined): void {
+    if (sdp === undefined) return this.malformed(st, new RtpInputError('RTSP source-started without an SDP'));
+    try {
+      st.rtp.configure(sdp);
+    } catch (err) {
+      if (err instanceof SdpParseError) return this.malformed(st, err);
+      throw err;
+    }
+    const unsupported = st.rtp.unsupportedTracks;
+    if (unsupported.length > 0) this.ctx.logger.info({ stream: st.stream, unsupported }, 'camera tracks not carried');
   }
 
   private onDescribe(msg: BusMessage): void {
@@ -222,7 +262,7 @@ export class PacketizerService {
     const st = this.streams.get(stream);
     const frame = wantKeyframe ? st?.latestKeyframe : st?.latestFrame;
     if (!frame) return this.replyNotFound(msg, stream);
-    msg.respond(encodeEnvelope({ kind: 'frame', codec: 'h264', keyframe: frame.keyframe, receivedAt: frame.receivedAt, data: joinAnnexB(frame.nalus) }));
+    msg.respond(encodeEnvelope({ kind: 'frame', codec: frame.codec, keyframe: frame.keyframe, receivedAt: frame.receivedAt, data: joinAnnexB(frame.nalus) }));
   }
 
   private malformed(st: StreamState, err: Error): void {

@@ -3,6 +3,7 @@
  * and control (RFC 7826 §C.1.1 / RFC 2326 §C.1.1).
  */
 import type { SdpAttribute, SdpMedia } from './session-description';
+import { staticRtpMap } from './static-payload-types';
 
 export interface RtpMap {
   payloadType: number;
@@ -53,6 +54,11 @@ export function mediaRtpMap(media: SdpMedia, payloadType = Number(media.formats[
     if (map && map.payloadType === payloadType) return map;
   }
   return undefined;
+}
+
+/** The format of `payloadType`: its rtpmap, else the static assignment (RFC 3551 §6). */
+export function mediaFormat(media: SdpMedia, payloadType = Number(media.formats[0])): RtpMap | undefined {
+  return mediaRtpMap(media, payloadType) ?? (payloadType < 96 ? staticRtpMap(payloadType) : undefined);
 }
 
 export function mediaFmtp(media: SdpMedia, payloadType = Number(media.formats[0])): Map<string, string> | undefined {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { SdpParseError } from './errors';
 import { parseSdp, serializeSdp } from './session-description';
-import { getAttribute, mediaFmtp, mediaRtpMap, parseRtpMap, resolveControl } from './media-attributes';
+import { getAttribute, mediaFmtp, mediaFormat, mediaRtpMap, parseRtpMap, resolveControl } from './media-attributes';
 
 // dist/libs/protocol/sdp/src → repository root
 const FIXTURES = join(__dirname, '../../../../../libs/protocol/sdp/fixtures');
@@ -44,6 +44,16 @@ describe('parseSdp with real descriptions', () => {
   test('static payload type without rtpmap is left to the caller', () => {
     assert.equal(parseRtpMap('8 PCMA/8000')?.payloadType, 8);
     assert.equal(parseRtpMap('garbage'), undefined);
+  });
+
+  test('mediaFormat: rtpmap first, else the RFC 3551 static type; dynamic without rtpmap is unknown', () => {
+    const sdp = parseSdp('v=0\r\nm=audio 0 RTP/AVP 0\r\nm=video 0 RTP/AVP 26\r\nm=video 0 RTP/AVP 96\r\nm=audio 0 RTP/AVP 8\r\na=rtpmap:8 PCMA/16000\r\n');
+    assert.deepEqual(sdp.media.map((m) => mediaFormat(m)), [
+      { payloadType: 0, encoding: 'PCMU', clockRate: 8000, channels: 1 },
+      { payloadType: 26, encoding: 'JPEG', clockRate: 90000 },
+      undefined,
+      { payloadType: 8, encoding: 'PCMA', clockRate: 16000 },
+    ]);
   });
 });
 

@@ -1,13 +1,13 @@
 /**
- * The SDP readers get for an RTMP-sourced stream (RFC 6184 §8.1 for H.264, RFC 3640 §4.1 for
- * mpeg4-generic AAC-hbr) and the StreamDescription egress needs.
+ * The SDP readers get (RFC 6184 §8.1 for H.264, RFC 7798 §7.1 for H.265, RFC 3640 §4.1 for
+ * mpeg4-generic AAC-hbr) and the StreamDescription egress needs; the same for RTMP and RTSP
+ * sources.
  */
 import type { StreamDescription, TrackDescription } from '@streamgate/contracts';
 import { serializeSdp, SdpMedia } from '@streamgate/protocol-sdp';
 import { audioSpecificConfigHex } from '@streamgate/protocol-rtp';
-import {
-  AUDIO_PAYLOAD_TYPE, AUDIO_TRACK, AudioConfig, VIDEO_PAYLOAD_TYPE, VIDEO_TRACK, VideoConfig,
-} from '../flv/flv-stream-processor';
+import { AUDIO_PAYLOAD_TYPE, AUDIO_TRACK, VIDEO_PAYLOAD_TYPE, VIDEO_TRACK } from '../media/access-unit';
+import type { AudioConfig, VideoConfig } from '../media/track-config';
 
 export interface DescribeInput {
   stream: string;
@@ -21,26 +21,34 @@ export interface DescribeInput {
 const hex2 = (b: number): string => b.toString(16).padStart(2, '0');
 const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
-function videoMedia(config: VideoConfig): SdpMedia {
+function videoFmtp(config: VideoConfig): string {
+  if (config.codec === 'H265') {
+    const vps = config.vps ? `sprop-vps=${base64(config.vps)};` : '';
+    return `${VIDEO_PAYLOAD_TYPE} ${vps}sprop-sps=${base64(config.sps)};sprop-pps=${base64(config.pps)}`;
+  }
   const sps = config.sps;
   // profile-level-id is the three SPS bytes after the NAL header (RFC 6184 §8.1).
   const profileLevelId = `${hex2(sps[1])}${hex2(sps[2])}${hex2(sps[3])}`;
+  return `${VIDEO_PAYLOAD_TYPE} packetization-mode=1;profile-level-id=${profileLevelId};sprop-parameter-sets=${base64(config.sps)},${base64(config.pps)}`;
+}
+
+function videoMedia(config: VideoConfig): SdpMedia {
   return {
     type: 'video', port: 0, protocol: 'RTP/AVP', formats: [String(VIDEO_PAYLOAD_TYPE)], bandwidths: [],
     attributes: [
-      { name: 'rtpmap', value: `${VIDEO_PAYLOAD_TYPE} H264/90000` },
-      { name: 'fmtp', value: `${VIDEO_PAYLOAD_TYPE} packetization-mode=1;profile-level-id=${profileLevelId};sprop-parameter-sets=${base64(config.sps)},${base64(config.pps)}` },
+      { name: 'rtpmap', value: `${VIDEO_PAYLOAD_TYPE} ${config.codec}/90000` },
+      { name: 'fmtp', value: videoFmtp(config) },
       { name: 'control', value: `trackID=${VIDEO_TRACK}` },
     ],
   };
 }
 
 function audioMedia(config: AudioConfig): SdpMedia {
-  const { sampleRate, channels } = config.parsed;
+  const { channels } = config.parsed;
   return {
     type: 'audio', port: 0, protocol: 'RTP/AVP', formats: [String(AUDIO_PAYLOAD_TYPE)], bandwidths: [],
     attributes: [
-      { name: 'rtpmap', value: `${AUDIO_PAYLOAD_TYPE} MPEG4-GENERIC/${sampleRate}/${channels || 2}` },
+      { name: 'rtpmap', value: `${AUDIO_PAYLOAD_TYPE} MPEG4-GENERIC/${config.clockRate}/${channels || 2}` },
       { name: 'fmtp', value: `${AUDIO_PAYLOAD_TYPE} streamtype=5;profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=${audioSpecificConfigHex(config.asc)}` },
       { name: 'control', value: `trackID=${AUDIO_TRACK}` },
     ],
@@ -52,11 +60,11 @@ export function buildStreamDescription(input: DescribeInput): StreamDescription 
   const tracks: TrackDescription[] = [];
   if (input.video) {
     media.push(videoMedia(input.video.config));
-    tracks.push({ id: VIDEO_TRACK, media: 'video', codec: 'H264', payloadType: VIDEO_PAYLOAD_TYPE, clockRate: 90000, ssrc: input.video.ssrc });
+    tracks.push({ id: VIDEO_TRACK, media: 'video', codec: input.video.config.codec, payloadType: VIDEO_PAYLOAD_TYPE, clockRate: 90000, ssrc: input.video.ssrc });
   }
   if (input.audio) {
     media.push(audioMedia(input.audio.config));
-    tracks.push({ id: AUDIO_TRACK, media: 'audio', codec: 'MPEG4-GENERIC', payloadType: AUDIO_PAYLOAD_TYPE, clockRate: input.audio.config.parsed.sampleRate, ssrc: input.audio.ssrc });
+    tracks.push({ id: AUDIO_TRACK, media: 'audio', codec: 'MPEG4-GENERIC', payloadType: AUDIO_PAYLOAD_TYPE, clockRate: input.audio.config.clockRate, ssrc: input.audio.ssrc });
   }
   const sdp = serializeSdp({
     version: 0,

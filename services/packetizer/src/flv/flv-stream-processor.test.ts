@@ -9,7 +9,8 @@ import {
 } from '@streamgate/protocol-rtp';
 import { makeFlvWithFfmpeg, TEST_FLV_ARGS } from '../testing/flv-file';
 import { FlvInputError } from './errors';
-import { AccessUnitOut, FlvStreamProcessor, FlvTagIn } from './flv-stream-processor';
+import type { AccessUnitOut } from '../media/access-unit';
+import { FlvStreamProcessor, FlvTagIn } from './flv-stream-processor';
 
 const MTU = 1000;
 
@@ -38,7 +39,7 @@ describe('FlvStreamProcessor with an ffmpeg FLV (H.264 High, B-frames, AAC)', ()
     assert.equal(videoFrames, 50);
     assert.equal(video.length, videoFrames);
     assert.equal(audio.length, audioFrames);
-    assert.equal(processor.videoConfig?.parsed?.width, 320);
+    assert.equal(processor.videoConfig?.info?.width, 320);
     assert.equal(processor.audioConfig?.parsed.sampleRate, 44100);
   });
 

@@ -9,46 +9,22 @@
  *         AACPacketType 0 = AudioSpecificConfig, 1 = raw AAC frame
  */
 import {
-  AacEncoder, AudioSpecificConfig, AvcDecoderConfig, H264Encoder, H264NalType, h264IsKeyframe, H264Sps, H264SpsError,
-  NalFramingError, parseAudioSpecificConfig, parseAvcDecoderConfig, parseH264Sps, AvcConfigError,
-  AudioSpecificConfigError, Sequencer, serializeRtpPacket, splitAvcc,
+  AacEncoder, AudioSpecificConfig, AvcDecoderConfig, H264Encoder, h264IsKeyframe, NalFramingError, NalLengthSize,
+  parseAudioSpecificConfig, parseAvcDecoderConfig, AvcConfigError, AudioSpecificConfigError, Sequencer, serializeRtpPacket,
+  splitAvcc,
 } from '@streamgate/protocol-rtp';
+import { AccessUnitOut, AUDIO_PAYLOAD_TYPE, AUDIO_TRACK, VIDEO_PAYLOAD_TYPE, VIDEO_TRACK } from '../media/access-unit';
+import type { AudioConfig, MediaProcessor, VideoConfig } from '../media/track-config';
+import { buildVideoConfig, equalBytes, H264, sameVideoConfig, withParameterSets } from '../media/video-codec';
 import { FlvInputError } from './errors';
 import { FlvMetadata, parseFlvMetadata } from './flv-metadata';
 import { AudioClock, VideoClock } from './rtp-clock';
-
-export const VIDEO_TRACK = 0;
-export const AUDIO_TRACK = 1;
-export const VIDEO_PAYLOAD_TYPE = 96;
-export const AUDIO_PAYLOAD_TYPE = 97;
 
 export interface FlvTagIn {
   tagType: 8 | 9 | 18;
   /** FLV timestamp (dts), ms. */
   timestamp: number;
   data: Uint8Array;
-}
-
-export interface AccessUnitOut {
-  track: typeof VIDEO_TRACK | typeof AUDIO_TRACK;
-  keyframe: boolean;
-  rtpTimestamp: number;
-  /** Serialized RTP packets in send order. */
-  packets: Uint8Array[];
-  /** Video: the NAL units sent (SPS/PPS included on keyframes). */
-  nalus?: Uint8Array[];
-}
-
-export interface VideoConfig {
-  sps: Uint8Array;
-  pps: Uint8Array;
-  lengthSize: AvcDecoderConfig['lengthSize'];
-  parsed?: H264Sps;
-}
-
-export interface AudioConfig {
-  asc: Uint8Array;
-  parsed: AudioSpecificConfig;
 }
 
 export interface FlvStreamProcessorOptions {
@@ -58,13 +34,19 @@ export interface FlvStreamProcessorOptions {
   random?: () => number;
   /** Gap inserted between the last timestamp of one publish and the first of the next, ms. */
   republishGapMs?: number;
+  /** Output SSRC/sequence per track; shared with the RTP path so a stream keeps one identity. */
+  videoSequencer?: Sequencer;
+  audioSequencer?: Sequencer;
 }
+
+/** Media time after the video config arrives that we wait for an announced audio config. */
+export const AUDIO_WAIT_MS = 1000;
 
 const CODEC_AVC = 7;
 const SOUND_FORMAT_AAC = 10;
 const FRAME_TYPE_KEY = 1;
 
-export class FlvStreamProcessor {
+export class FlvStreamProcessor implements MediaProcessor {
   readonly videoSequencer: Sequencer;
   readonly audioSequencer: Sequencer;
   private readonly video: H264Encoder;
@@ -75,6 +57,7 @@ export class FlvStreamProcessor {
   private readonly audioBase: number;
   private audio: { encoder: AacEncoder; clock: AudioClock } | undefined;
   private videoConfigValue: VideoConfig | undefined;
+  private lengthSize: NalLengthSize = 4;
   private audioConfigValue: AudioConfig | undefined;
   private metadata: FlvMetadata | undefined;
   private audioSeen = false;
@@ -92,8 +75,8 @@ export class FlvStreamProcessor {
     this.maxPayloadSize = options.maxPayloadSize ?? 1400;
     this.random = options.random ?? (() => Math.floor(Math.random() * 0x100000000));
     this.republishGapMs = options.republishGapMs ?? 100;
-    this.videoSequencer = new Sequencer({ random: this.random });
-    this.audioSequencer = new Sequencer({ random: this.random });
+    this.videoSequencer = options.videoSequencer ?? new Sequencer({ random: this.random });
+    this.audioSequencer = options.audioSequencer ?? new Sequencer({ random: this.random });
     this.video = new H264Encoder({ sequencer: this.videoSequencer, payloadType: VIDEO_PAYLOAD_TYPE, maxPayloadSize: this.maxPayloadSize });
     this.videoClock = new VideoClock(this.random());
     this.audioBase = this.random();
@@ -114,6 +97,13 @@ export class FlvStreamProcessor {
 
   get expectsVideo(): boolean {
     return this.videoSeen || this.metadata?.hasVideo !== false;
+  }
+
+  /** Video config known, and audio config known unless no audio is expected or we waited long enough. */
+  get ready(): boolean {
+    const videoOk = this.videoConfigValue !== undefined || !this.expectsVideo;
+    const audioOk = this.audioConfigValue !== undefined || !this.expectsAudio || (this.videoConfigValue !== undefined && this.mediaSpanMs >= AUDIO_WAIT_MS);
+    return videoOk && audioOk && (this.videoConfigValue !== undefined || this.audioConfigValue !== undefined);
   }
 
   /** Milliseconds of media received since the last reset. */
@@ -181,18 +171,15 @@ export class FlvStreamProcessor {
     if (!config) return [];
     let nalus: Uint8Array[];
     try {
-      nalus = splitAvcc(body, config.lengthSize, 1024);
+      nalus = splitAvcc(body, this.lengthSize, 1024);
     } catch (err) {
       if (err instanceof NalFramingError) throw new FlvInputError(err.message);
       throw err;
     }
-    nalus = nalus.filter((n) => {
-      const t = n[0] & 0x1f;
-      return t !== H264NalType.AccessUnitDelimiter && t !== H264NalType.FillerData;
-    });
+    nalus = nalus.filter((n) => !H264.isDroppable(n));
     if (nalus.length === 0) return [];
     const keyframe = frameType === FRAME_TYPE_KEY || h264IsKeyframe(nalus);
-    if (keyframe) nalus = withParameterSets(nalus, config);
+    if (keyframe) nalus = withParameterSets(H264, nalus, config);
     const rtpTimestamp = this.videoClock.rtpTimestamp(dtsMs + cts);
     const packets = this.video.encode(nalus, rtpTimestamp).map(serializeRtpPacket);
     return [{ track: VIDEO_TRACK, keyframe, rtpTimestamp, packets, nalus }];
@@ -206,19 +193,11 @@ export class FlvStreamProcessor {
       if (err instanceof AvcConfigError) throw new FlvInputError(err.message);
       throw err;
     }
-    // Copies: the tag buffer belongs to the bus message.
-    const sps = record.sps[0].slice();
-    const pps = record.pps[0].slice();
-    const prev = this.videoConfigValue;
-    if (prev && equal(prev.sps, sps) && equal(prev.pps, pps) && prev.lengthSize === record.lengthSize) return;
-    let parsed: H264Sps | undefined;
-    try {
-      parsed = parseH264Sps(sps);
-    } catch (err) {
-      if (!(err instanceof H264SpsError)) throw err;
-      parsed = undefined;
-    }
-    this.videoConfigValue = { sps, pps, lengthSize: record.lengthSize, parsed };
+    const config = buildVideoConfig(H264, { sps: record.sps[0], pps: record.pps[0] });
+    if (!config) return;
+    if (sameVideoConfig(this.videoConfigValue, config) && this.lengthSize === record.lengthSize) return;
+    this.videoConfigValue = config;
+    this.lengthSize = record.lengthSize;
     this.configVersion++;
   }
 
@@ -250,33 +229,12 @@ export class FlvStreamProcessor {
       throw err;
     }
     const asc = body.slice();
-    if (this.audioConfigValue && equal(this.audioConfigValue.asc, asc)) return;
-    this.audioConfigValue = { asc, parsed };
+    if (this.audioConfigValue && equalBytes(this.audioConfigValue.asc, asc)) return;
+    this.audioConfigValue = { asc, parsed, clockRate: parsed.sampleRate };
     this.audio = {
       encoder: new AacEncoder({ sequencer: this.audioSequencer, payloadType: AUDIO_PAYLOAD_TYPE, maxPayloadSize: this.maxPayloadSize, samplesPerFrame: parsed.samplesPerFrame }),
       clock: new AudioClock(this.audioBase, parsed.sampleRate, parsed.samplesPerFrame),
     };
     this.configVersion++;
   }
-}
-
-/** Puts SPS and PPS in front of a keyframe that lacks them, so any reader can start there. */
-function withParameterSets(nalus: Uint8Array[], config: VideoConfig): Uint8Array[] {
-  const hasSps = nalus.some((n) => (n[0] & 0x1f) === H264NalType.Sps);
-  const hasPps = nalus.some((n) => (n[0] & 0x1f) === H264NalType.Pps);
-  if (hasSps && hasPps) return nalus;
-  const missing: Uint8Array[] = [];
-  if (!hasSps) missing.push(config.sps);
-  if (!hasPps) missing.push(config.pps);
-  // Right before the first slice, so an SPS already present still precedes the PPS we add.
-  let at = nalus.findIndex((n) => {
-    const t = n[0] & 0x1f;
-    return t >= H264NalType.NonIdrSlice && t <= H264NalType.IdrSlice;
-  });
-  if (at < 0) at = nalus.length;
-  return [...nalus.slice(0, at), ...missing, ...nalus.slice(at)];
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
 }

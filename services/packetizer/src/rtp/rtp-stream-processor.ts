@@ -1,0 +1,221 @@
+/**
+ * The pure core of the packetizer for RTSP-pulled cameras: the camera's SDP, then its RTP in
+ * batches, in; our access units out. No I/O; the service feeds it and publishes what it returns.
+ *
+ * Per camera track: ReorderBuffer (window, loss, jitter, SSRC changes) → VideoTrack / AudioTrack
+ * (depacketize, parameter sets, repacketize) with a TimestampMapper per output track. When one
+ * track's timestamps jump or its source restarts, every track re-anchors from arrival time so
+ * audio and video stay roughly aligned. Malformed packets are counted and skipped; nothing a
+ * camera sends makes `processBatch` throw.
+ */
+import {
+  AacDecodeError, H264DecodeError, H265DecodeError, NalDecoderLimits, OrderedPacket, parseRtpPacket, ReorderBuffer,
+  RtpParseError, Sequencer, TimestampMapper,
+} from '@streamgate/protocol-rtp';
+import { AccessUnitOut, AUDIO_TRACK, OutputTrack, VIDEO_TRACK } from '../media/access-unit';
+import type { AudioConfig, MediaProcessor, VideoConfig } from '../media/track-config';
+import { AudioTrack, ticksPerFrame } from './audio-track';
+import { CameraDescription, describeCamera, UnsupportedTrack } from './camera-description';
+import { VideoTrack } from './video-track';
+
+export interface RtpBatchIn {
+  /** Media section index in the camera SDP. */
+  track: number;
+  rtcp: boolean;
+  receivedAt: number;
+  packets: readonly Uint8Array[];
+}
+
+export interface RtpStreamProcessorOptions {
+  /** RTP payload budget (config RTP_MAX_PAYLOAD). Default 1400. */
+  maxPayloadSize?: number;
+  /** Output SSRC/sequence per track (shared with the RTMP path by StreamState). */
+  videoSequencer?: Sequencer;
+  audioSequencer?: Sequencer;
+  /** Uniform random u32; injectable for tests. */
+  random?: () => number;
+  /** Reorder window: packets held for a gap (default 32) and how long (default 100 ms). */
+  reorderPackets?: number;
+  reorderDelayMs?: number;
+  /** NAL unit / access unit bounds; defaults DEFAULT_NAL_DECODER_LIMITS (4 MiB, 128, 8 MiB). */
+  nalLimits?: NalDecoderLimits;
+  /** Told about every malformed packet skipped (for rate-limited logging). */
+  onMalformed?: (err: Error) => void;
+}
+
+export interface RtpReceptionStatus {
+  packetsLost: number;
+  /** Largest interarrival jitter of the tracks, seconds. */
+  jitterSeconds: number;
+}
+
+interface TrackSlot {
+  reorder: ReorderBuffer;
+  pipeline: VideoTrack | AudioTrack;
+  output: OutputTrack;
+  started: boolean;
+}
+
+/** Default video frame duration until one is observed: 25 fps at 90 kHz. */
+const DEFAULT_VIDEO_FRAME_TICKS = 3600;
+
+export class RtpStreamProcessor implements MediaProcessor {
+  readonly videoSequencer: Sequencer;
+  readonly audioSequencer: Sequencer;
+  malformedPackets = 0;
+  rtcpPackets = 0;
+  /** Packets for a media section we do not carry. */
+  ignoredPackets = 0;
+  private readonly maxPayloadSize: number;
+  private readonly random: () => number;
+  private readonly slots = new Map<number, TrackSlot>();
+  /** Kept across generations so a camera reconnect continues the readers' timeline. */
+  private readonly mappers = new Map<OutputTrack, TimestampMapper>();
+  private description: CameraDescription | undefined;
+  private baseVersion = 0;
+
+  constructor(private readonly options: RtpStreamProcessorOptions = {}) {
+    this.maxPayloadSize = options.maxPayloadSize ?? 1400;
+    this.random = options.random ?? (() => Math.floor(Math.random() * 0x100000000));
+    this.videoSequencer = options.videoSequencer ?? new Sequencer({ random: this.random });
+    this.audioSequencer = options.audioSequencer ?? new Sequencer({ random: this.random });
+  }
+
+  get configured(): boolean {
+    return this.description !== undefined;
+  }
+
+  get videoConfig(): VideoConfig | undefined {
+    const p = this.slot(VIDEO_TRACK)?.pipeline;
+    return p instanceof VideoTrack ? p.config : undefined;
+  }
+
+  get audioConfig(): AudioConfig | undefined {
+    const p = this.slot(AUDIO_TRACK)?.pipeline;
+    return p instanceof AudioTrack ? p.config : undefined;
+  }
+
+  get configVersion(): number {
+    const p = this.slot(VIDEO_TRACK)?.pipeline;
+    return this.baseVersion + (p instanceof VideoTrack ? p.configChanges : 0);
+  }
+
+  /** Every carried track has its configuration (video: parameter sets, from SDP or in-band). */
+  get ready(): boolean {
+    const d = this.description;
+    if (!d || (!d.video && !d.audio)) return false;
+    return (!d.video || this.videoConfig !== undefined) && (!d.audio || this.audioConfig !== undefined);
+  }
+
+  get unsupportedTracks(): readonly UnsupportedTrack[] {
+    return this.description?.unsupported ?? [];
+  }
+
+  reception(): RtpReceptionStatus {
+    let packetsLost = 0;
+    let jitterSeconds = 0;
+    for (const s of this.slots.values()) {
+      packetsLost += s.reorder.stats.lost;
+      jitterSeconds = Math.max(jitterSeconds, s.reorder.stats.jitterSeconds);
+    }
+    return { packetsLost, jitterSeconds };
+  }
+
+  /** A new source generation with the camera's SDP. Throws SdpParseError when it is not SDP. */
+  configure(sdp: string): void {
+    this.reset();
+    const d = describeCamera(sdp);
+    this.description = d;
+    if (d.video) {
+      const mapper = this.mapper(VIDEO_TRACK, d.video.clockRate, 1, DEFAULT_VIDEO_FRAME_TICKS);
+      const pipeline = new VideoTrack({ spec: d.video, sequencer: this.videoSequencer, mapper, maxPayloadSize: this.maxPayloadSize, limits: this.options.nalLimits });
+      this.slots.set(d.video.input, this.newSlot(d.video.clockRate, pipeline, VIDEO_TRACK));
+    }
+    if (d.audio) {
+      const mapper = this.mapper(AUDIO_TRACK, d.audio.clockRate, 0, ticksPerFrame(d.audio));
+      const pipeline = new AudioTrack({ spec: d.audio, sequencer: this.audioSequencer, mapper, maxPayloadSize: this.maxPayloadSize });
+      this.slots.set(d.audio.input, this.newSlot(d.audio.clockRate, pipeline, AUDIO_TRACK));
+    }
+  }
+
+  /** The source stopped: its tracks are gone; SSRCs, sequence numbers and timelines stay. */
+  reset(): void {
+    this.slots.clear();
+    this.description = undefined;
+    this.baseVersion++;
+    for (const m of this.mappers.values()) m.reanchor();
+  }
+
+  processBatch(batch: RtpBatchIn): AccessUnitOut[] {
+    if (batch.rtcp) {
+      this.rtcpPackets += batch.packets.length;
+      return [];
+    }
+    const slot = this.slots.get(batch.track);
+    if (!slot) {
+      this.ignoredPackets += batch.packets.length;
+      return [];
+    }
+    const out: AccessUnitOut[] = [];
+    for (const bytes of batch.packets) {
+      let ordered: OrderedPacket[];
+      try {
+        ordered = slot.reorder.push(parseRtpPacket(bytes), batch.receivedAt);
+      } catch (err) {
+        if (!(err instanceof RtpParseError)) throw err;
+        this.malformed(err);
+        continue;
+      }
+      for (const o of ordered) this.deliver(slot, o, out);
+    }
+    // Time moved for every track: give up their gaps that waited too long.
+    for (const s of this.slots.values()) {
+      if (s !== slot) for (const o of s.reorder.expire(batch.receivedAt)) this.deliver(s, o, out);
+    }
+    return out;
+  }
+
+  private deliver(slot: TrackSlot, o: OrderedPacket, out: AccessUnitOut[]): void {
+    if (o.newSource && slot.started) this.reanchorAll();
+    slot.started = true;
+    const mapper = this.mappers.get(slot.output);
+    const jumps = mapper?.jumps ?? 0;
+    try {
+      out.push(...slot.pipeline.push(o));
+    } catch (err) {
+      if (!(err instanceof H264DecodeError || err instanceof H265DecodeError || err instanceof AacDecodeError)) throw err;
+      this.malformed(err);
+    }
+    if (mapper && mapper.jumps !== jumps) {
+      for (const [track, m] of this.mappers) if (track !== slot.output) m.reanchor();
+    }
+  }
+
+  private reanchorAll(): void {
+    for (const m of this.mappers.values()) m.reanchor();
+  }
+
+  private malformed(err: Error): void {
+    this.malformedPackets++;
+    this.options.onMalformed?.(err);
+  }
+
+  private newSlot(clockRate: number, pipeline: VideoTrack | AudioTrack, output: OutputTrack): TrackSlot {
+    const reorder = new ReorderBuffer({ clockRate, maxPackets: this.options.reorderPackets, maxDelayMs: this.options.reorderDelayMs });
+    return { reorder, pipeline, output, started: false };
+  }
+
+  private slot(output: OutputTrack): TrackSlot | undefined {
+    for (const s of this.slots.values()) if (s.output === output) return s;
+    return undefined;
+  }
+
+  /** The output timeline of a track; a new one only when the clock rate changes. */
+  private mapper(output: OutputTrack, clockRate: number, maxBackwardSeconds: number, frameTicks: number): TimestampMapper {
+    const existing = this.mappers.get(output);
+    if (existing && existing.clockRate === clockRate) return existing;
+    const mapper = new TimestampMapper({ clockRate, outputBase: this.random(), maxBackwardSeconds, defaultFrameDuration: frameTicks });
+    this.mappers.set(output, mapper);
+    return mapper;
+  }
+}
