@@ -1,12 +1,15 @@
 /**
  * Ingest service: the RTMP server receiving pushes (publishers → media.<s>.in), with the bus
- * endpoints the control API uses (ingest.rtmp.list, ingest.rtmp.kick).
+ * endpoints the control API uses (ingest.rtmp.list, ingest.rtmp.kick), and the camera
+ * supervisor pulling every enabled camera of the registry over RTSP (→ media.<s>.in).
  */
 import { decodeJson, encodeJson } from '@streamgate/contracts';
 import type { BusMessage, RunningService, ServiceContext, Subscription } from '@streamgate/platform';
 import { BusPublishGate } from './rtmp/bus-publish-gate';
 import { InMemoryPublisherRegistry, PublisherRegistry } from './rtmp/publisher-registry';
 import { RtmpServer } from './rtmp/rtmp-server';
+import { CameraSupervisor, CameraSupervisorOptions } from './rtsp/camera-supervisor';
+import { UdpPortPairAllocator, parsePortRange } from './rtsp/udp-port-pair';
 import { IngestSubjects, RtmpKickReply, RtmpKickRequest, RtmpPublisherList } from '@streamgate/contracts';
 
 export type { PublisherRegistry } from './rtmp/publisher-registry';
@@ -19,6 +22,8 @@ export interface IngestOptions {
   registry?: PublisherRegistry;
   handshakeTimeoutMs?: number;
   idleTimeoutMs?: number;
+  /** Camera pulling: false turns it off; fields override the defaults (tests shorten timers). */
+  cameras?: false | Partial<Pick<CameraSupervisorOptions, 'tickMs' | 'instanceId' | 'puller'>>;
 }
 
 export async function startIngest(ctx: ServiceContext, options: IngestOptions = {}): Promise<RunningService & { rtmpPort: number }> {
@@ -63,11 +68,33 @@ export async function startIngest(ctx: ServiceContext, options: IngestOptions = 
   ];
   logger.info({ port: rtmpPort, host: config.HOST }, 'rtmp ingest listening');
 
+  let cameras: CameraSupervisor | undefined;
+  if (options.cameras !== false) {
+    cameras = new CameraSupervisor({
+      bus, store, logger,
+      udpPorts: new UdpPortPairAllocator(parsePortRange(config.RTSP_CLIENT_UDP_PORT_RANGE)),
+      defaultTransport: config.RTSP_TRANSPORT_DEFAULT,
+      mediaTimeoutMs: config.RTSP_TIMEOUT * 1000,
+      requestTimeoutMs: config.RTSP_CLIENT_REQUEST_TIMEOUT_MS,
+      ...options.cameras,
+    });
+    try {
+      await cameras.start();
+    } catch (err) {
+      await server.close();
+      for (const s of subscriptions) s.unsubscribe();
+      throw err;
+    }
+    logger.info({ instance: cameras.instanceId }, 'camera supervisor started');
+  }
+
   return {
     name: 'ingest',
     rtmpPort,
     async stop(): Promise<void> {
       for (const s of subscriptions) s.unsubscribe();
+      // TEARDOWN every camera and release the leases before the bus and store go away.
+      await cameras?.stop();
       await server.close();
       await Promise.all(gate.publications().map((p) => p.end('ingest stopping')));
     },

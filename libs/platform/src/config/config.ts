@@ -25,6 +25,12 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   /** Seconds without media before a pulled camera is considered dead. */
   RTSP_TIMEOUT: z.coerce.number().positive().max(3600).default(10),
+  /** Local UDP ports for pulled cameras' RTP/RTCP pairs, e.g. `20000-20999`; unset: the kernel picks. */
+  RTSP_CLIENT_UDP_PORT_RANGE: z.string().regex(/^\d{4,5}-\d{4,5}$/, 'expected a range such as 20000-20999').optional(),
+  /** What a camera's `transport: auto` means: `auto` (UDP, TCP when UDP fails), `udp` or `tcp`. */
+  RTSP_TRANSPORT_DEFAULT: z.enum(['auto', 'udp', 'tcp']).default('auto'),
+  /** Deadline of each request to a camera (and of connecting), ms. */
+  RTSP_CLIENT_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
   /** RTSP session timeout announced to readers, seconds. */
   RTSP_SESSION_TIMEOUT: z.coerce.number().int().min(5).max(3600).default(60),
   /** Largest RTSP request head accepted from a reader, bytes. */
