@@ -1,12 +1,9 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
-  AacDecoder, H264Decoder, h264NalType, joinAnnexB, parseRtpPacket, seqDiff, timestampDiff,
+  AacDecoder, H264Decoder, h264NalType, parseRtpPacket, seqDiff, timestampDiff,
 } from '@streamgate/protocol-rtp';
+import { decodedFrames, depacketizeVideo } from '../testing/decode-check';
 import { makeFlvWithFfmpeg, TEST_FLV_ARGS } from '../testing/flv-file';
 import { FlvInputError } from './errors';
 import type { AccessUnitOut } from '../media/access-unit';
@@ -97,22 +94,8 @@ describe('FlvStreamProcessor with an ffmpeg FLV (H.264 High, B-frames, AAC)', ()
   });
 
   test('depacketized Annex B decodes without errors in ffmpeg, with every frame counted by ffprobe', () => {
-    const decoder = new H264Decoder();
-    const chunks: Uint8Array[] = [];
-    for (const p of video.flatMap((a) => a.packets.map(parseRtpPacket))) {
-      const r = decoder.decode(p);
-      if (r.kind === 'complete') for (const au of r.units) chunks.push(joinAnnexB(au.nalus));
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'packetizer-annexb-'));
-    try {
-      const file = join(dir, 'out.h264');
-      writeFileSync(file, Buffer.concat(chunks));
-      execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-xerror', '-i', file, '-f', 'null', '-'], { timeout: 30_000 });
-      const frames = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file], { timeout: 30_000 }).toString().trim();
-      assert.equal(Number(frames), 50);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const aus = depacketizeVideo(video.flatMap((a) => a.packets), 'h264');
+    assert.equal(decodedFrames(aus, 'h264'), 50);
   });
 
   test('re-publish (reset): same SSRC, sequence continues, timestamps move forward', () => {

@@ -111,8 +111,9 @@ export function sameVideoConfig(a: VideoConfig | undefined, b: VideoConfig | und
 }
 
 /**
- * Puts the parameter sets a keyframe lacks in front of its first slice, so any reader can start
- * there; a set already present keeps its place (so an SPS in the unit still precedes our PPS).
+ * Puts the parameter sets a keyframe lacks in front of it, so any reader can start there: right
+ * after the parameter sets it already carries (a PPS after its SPS), else first (SEI such as
+ * buffering period refers to the SPS, H.264 §D.2.2).
  */
 export function withParameterSets(codec: VideoCodec, nalus: readonly Uint8Array[], config: VideoConfig): Uint8Array[] {
   const present = new Set(nalus.map((n) => codec.parameterSetKind(n)));
@@ -122,8 +123,10 @@ export function withParameterSets(codec: VideoCodec, nalus: readonly Uint8Array[
     if (!present.has(kind) && set) missing.push(set);
   }
   if (missing.length === 0) return [...nalus];
-  let at = nalus.findIndex((n) => codec.isVcl(n));
-  if (at < 0) at = nalus.length;
+  let at = 0;
+  for (let i = 0; i < nalus.length && !codec.isVcl(nalus[i]); i++) {
+    if (codec.parameterSetKind(nalus[i]) || codec.isDroppable(nalus[i])) at = i + 1;
+  }
   return [...nalus.slice(0, at), ...missing, ...nalus.slice(at)];
 }
 

@@ -56,8 +56,8 @@ interface TrackSlot {
   started: boolean;
 }
 
-/** Default video frame duration until one is observed: 25 fps at 90 kHz. */
-const DEFAULT_VIDEO_FRAME_TICKS = 3600;
+/** Frame rate assumed until the frame duration is observed. */
+const DEFAULT_VIDEO_FPS = 25;
 
 export class RtpStreamProcessor implements MediaProcessor {
   readonly videoSequencer: Sequencer;
@@ -111,6 +111,20 @@ export class RtpStreamProcessor implements MediaProcessor {
     return this.description?.unsupported ?? [];
   }
 
+  /** Packets held by the reorder buffers (bounded by the window). */
+  get heldPackets(): number {
+    let n = 0;
+    for (const s of this.slots.values()) n += s.reorder.heldPackets;
+    return n;
+  }
+
+  /** Bytes held for incomplete NAL units and access units (bounded by the decoder limits). */
+  get bufferedBytes(): number {
+    let n = 0;
+    for (const s of this.slots.values()) n += s.pipeline.bufferedBytes;
+    return n;
+  }
+
   reception(): RtpReceptionStatus {
     let packetsLost = 0;
     let jitterSeconds = 0;
@@ -127,7 +141,7 @@ export class RtpStreamProcessor implements MediaProcessor {
     const d = describeCamera(sdp);
     this.description = d;
     if (d.video) {
-      const mapper = this.mapper(VIDEO_TRACK, d.video.clockRate, 1, DEFAULT_VIDEO_FRAME_TICKS);
+      const mapper = this.mapper(VIDEO_TRACK, d.video.clockRate, 1, Math.round(d.video.clockRate / DEFAULT_VIDEO_FPS));
       const pipeline = new VideoTrack({ spec: d.video, sequencer: this.videoSequencer, mapper, maxPayloadSize: this.maxPayloadSize, limits: this.options.nalLimits });
       this.slots.set(d.video.input, this.newSlot(d.video.clockRate, pipeline, VIDEO_TRACK));
     }
