@@ -19,6 +19,8 @@ export interface FanoutRow {
   rssPeakMiB: number;
   /** The benchmark's own CPU (all readers), % of one core: shows when the client side saturates. */
   readersCpuPct: number;
+  /** Whole machine busy, % of all cores: anything beyond server + readers is someone else's load. */
+  machineBusyPct: number;
   window: ReaderWindowSummary;
 }
 
@@ -26,14 +28,14 @@ const f = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(dig
 
 export function resultsTable(rows: FanoutRow[]): string {
   const head = [
-    '| server | transport | readers (ok/failed/dropped) | server CPU % of a core | idle-stream CPU % | CPU ms/s per reader | CPU ms/s per extra reader | peak RSS MiB | Mbit/s per reader | loss % mean / max | reader-side CPU % |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | transport | readers (ok/failed/dropped) | server CPU % of a core | idle-stream CPU % | CPU ms/s per reader | CPU ms/s per extra reader | peak RSS MiB | Mbit/s per reader | loss % mean / max | reader-side CPU % | machine busy % |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const body = rows.map((r) => {
     const w = r.window;
     const ok = w.readers - w.dropped - w.silent;
     return `| ${r.server} | ${r.transport} | ${r.readers} (${ok}/${w.failedToStart}/${w.dropped}) | ${f(r.cpuPct)} | ${f(r.baselineCpuPct)} | ` +
-      `${f(r.cpuMsPerReaderSec, 2)} | ${r.cpuMsPerExtraReaderSec === undefined ? '–' : f(r.cpuMsPerExtraReaderSec, 2)} | ${f(r.rssPeakMiB, 0)} | ${f(w.meanMbps, 2)} | ${f(w.meanLossPct, 2)} / ${f(w.maxLossPct, 2)} | ${f(r.readersCpuPct, 0)} |`;
+      `${f(r.cpuMsPerReaderSec, 2)} | ${r.cpuMsPerExtraReaderSec === undefined ? '–' : f(r.cpuMsPerExtraReaderSec, 2)} | ${f(r.rssPeakMiB, 0)} | ${f(w.meanMbps, 2)} | ${f(w.meanLossPct, 2)} / ${f(w.maxLossPct, 2)} | ${f(r.readersCpuPct, 0)} | ${f(r.machineBusyPct, 0)} |`;
   });
   return [...head, ...body].join('\n');
 }

@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { delay, killAll, makeTestClip, ReaderTransport, spawnTracked, TestClip } from '@streamgate/testing';
-import { cpuSeconds, sampleRss } from './proc-stats';
+import { cpuSeconds, machineBusyPct, machineJiffies, sampleRss } from './proc-stats';
 import { addIncrementalCpu, FanoutRow, ratioTable, resultsTable } from './fanout-report';
 import { ReaderFleet, summarizeWindow } from './reader-fleet';
 import { ServerUnderTest, startGstreamerUnderTest, startStreamgateUnderTest } from './servers-under-test';
@@ -52,6 +52,7 @@ async function measure(server: ServerUnderTest, transport: ReaderTransport, n: n
   const before = fleet.snapshot();
   const c0 = cpuSeconds(server.pid);
   const own0 = process.cpuUsage();
+  const m0 = machineJiffies();
   const t0 = performance.now();
   const rss = sampleRss(server.pid);
   await delay(windowSec * 1000);
@@ -59,6 +60,7 @@ async function measure(server: ServerUnderTest, transport: ReaderTransport, n: n
   const after = fleet.snapshot();
   const cpu = cpuSeconds(server.pid) - c0;
   const own = process.cpuUsage(own0);
+  const machinePct = machineBusyPct(m0, machineJiffies());
   const rssPeakMiB = rss.stop();
   await fleet.close();
   const cpuPct = (100 * cpu) / elapsed;
@@ -72,43 +74,57 @@ async function measure(server: ServerUnderTest, transport: ReaderTransport, n: n
     cpuMsPerReaderSec: readers ? ((cpuPct - baselineCpuPct) * 10) / readers : NaN,
     rssPeakMiB,
     readersCpuPct: (100 * (own.user + own.system)) / 1e6 / elapsed,
+    machineBusyPct: machinePct,
     window: summarizeWindow(before, after, elapsed, fleet.failures.length),
   };
 }
 
-async function benchServer(start: () => Promise<ServerUnderTest>, rows: FanoutRow[], notes: string[]): Promise<void> {
-  let server: ServerUnderTest;
+interface LiveServer {
+  server: ServerUnderTest;
+  baseline: number;
+  failed: boolean;
+}
+
+async function startServer(name: string, start: () => Promise<ServerUnderTest>, notes: string[]): Promise<LiveServer | undefined> {
   try {
-    server = await start();
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    notes.push(`not measured: ${why.split('\n')[0]}`);
-    log(`server failed to start: ${why}`);
-    return;
-  }
-  try {
+    const server = await start();
     const baseline = await cpuPctOver(server.pid, 5);
     log(`${server.name}: idle-stream CPU ${baseline.toFixed(1)} % (pid ${server.pid})`);
     notes.push(`${server.name}: fed by ${server.feeders}`);
-    for (const transport of transports) {
-      for (const n of readerCounts) {
-        log(`${server.name} ${transport} ${n} readers…`);
-        const row = await measure(server, transport, n, baseline).catch((e: unknown) => {
+    return { server, baseline, failed: false };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    notes.push(`${name}: not measured: ${why.split('\n')[0]}`);
+    log(`${name} failed to start: ${why}`);
+    return undefined;
+  }
+}
+
+/**
+ * Every step runs on each server in turn (both stay up; an idle one costs the other nothing it
+ * is charged for), so load from elsewhere on the machine drifts into both sides of a ratio alike.
+ */
+async function runSteps(live: LiveServer[], rows: FanoutRow[], notes: string[]): Promise<void> {
+  for (const transport of transports) {
+    for (const n of readerCounts) {
+      for (const s of live.filter((l) => !l.failed)) {
+        log(`${s.server.name} ${transport} ${n} readers…`);
+        const row = await measure(s.server, transport, n, s.baseline).catch((e: unknown) => {
           // A server that dies mid-run still leaves the rows measured so far in the report.
-          notes.push(`${server.name}: stopped at ${transport} × ${n}: ${e instanceof Error ? e.message : String(e)}`);
+          notes.push(`${s.server.name}: stopped at ${transport} × ${n}: ${e instanceof Error ? e.message : String(e)}`);
+          s.failed = true;
           return undefined;
         });
-        if (!row) return;
+        if (!row) continue;
         rows.push(row);
         log(`  CPU ${row.cpuPct.toFixed(1)} %, ${row.cpuMsPerReaderSec.toFixed(2)} ms/s per reader, ` +
           `loss mean ${row.window.meanLossPct.toFixed(2)} % max ${row.window.maxLossPct.toFixed(2)} %, ` +
-          `${row.window.meanMbps.toFixed(2)} Mbit/s per reader, dropped ${row.window.dropped}, failed ${row.window.failedToStart}`);
+          `${row.window.meanMbps.toFixed(2)} Mbit/s per reader, dropped ${row.window.dropped}, ` +
+          `failed ${row.window.failedToStart}, machine ${row.machineBusyPct.toFixed(0)} %`);
         // Give sessions time to go away so the next step starts clean.
         await delay(2000);
       }
     }
-  } finally {
-    await server.stop();
   }
 }
 
@@ -124,7 +140,8 @@ async function environment(clip: TestClip): Promise<string> {
     `- machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}; ${ffmpeg}; ${gst}`,
     `- content: ${p.width}x${p.height}@${p.fps} H.264 High (${p.bframes} B-frames, GOP ${p.gop}) at ` +
       `${p.videoBitrateKbps ?? 'crf'} kbit/s + AAC-LC 128 kbit/s stereo 48 kHz; ${p.seconds} s clip, MP4 and FLV of the same encode`,
-    `- window: ${windowSec} s per step after ${settleSec} s settling; readers opened 16 at a time; all on 127.0.0.1`,
+    `- window: ${windowSec} s per step after ${settleSec} s settling; readers opened 16 at a time; servers take turns ` +
+      'at each step; all on 127.0.0.1',
   ].join('\n');
 }
 
@@ -137,11 +154,21 @@ async function main(): Promise<void> {
   });
   const rows: FanoutRow[] = [];
   const notes: string[] = [];
-  const servers = args.servers.split(',');
-  for (const name of servers) {
-    if (name === 'gstreamer') await benchServer(() => startGstreamerUnderTest(clip), rows, notes);
-    else if (name === 'streamgate') await benchServer(() => startStreamgateUnderTest(clip), rows, notes);
-    else throw new Error(`unknown server ${name} (gstreamer, streamgate)`);
+  const starters: Record<string, () => Promise<ServerUnderTest>> = {
+    gstreamer: () => startGstreamerUnderTest(clip),
+    streamgate: () => startStreamgateUnderTest(clip),
+  };
+  const live: LiveServer[] = [];
+  try {
+    for (const name of args.servers.split(',')) {
+      const start = starters[name];
+      if (!start) throw new Error(`unknown server ${name} (${Object.keys(starters).join(', ')})`);
+      const s = await startServer(name, start, notes);
+      if (s) live.push(s);
+    }
+    await runSteps(live, rows, notes);
+  } finally {
+    await Promise.all(live.map((l) => l.server.stop()));
   }
   addIncrementalCpu(rows);
   const report = [

@@ -46,3 +46,17 @@ export function sampleRss(pid: number, everyMs = 500): { stop(): number } {
     },
   };
 }
+
+/** Jiffies the whole machine spent busy and in total so far (first line of /proc/stat). */
+export function machineJiffies(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/** % of all cores busy between two machineJiffies() readings. */
+export function machineBusyPct(before: { busy: number; total: number }, after: { busy: number; total: number }): number {
+  const total = after.total - before.total;
+  return total > 0 ? (100 * (after.busy - before.busy)) / total : 0;
+}
