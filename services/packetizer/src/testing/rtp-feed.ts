@@ -4,14 +4,14 @@
  */
 import { parseRtpPacket, RtpPacket, serializeRtpPacket } from '@streamgate/protocol-rtp';
 import type { AccessUnitOut } from '../media/access-unit';
-import { RtpStreamProcessor } from '../rtp/rtp-stream-processor';
+import { RtpStreamProcessor, RtpStreamProcessorOptions } from '../rtp/rtp-stream-processor';
 
 export const TEST_MTU = 200;
 
 /** A processor with a deterministic random source and a small payload budget (forces FU re-splits). */
-export function testProcessor(sdp: string, seed = 1): RtpStreamProcessor {
-  let r = seed;
-  const p = new RtpStreamProcessor({ maxPayloadSize: TEST_MTU, random: () => (r = (r * 1103515245 + 12345) >>> 0) });
+export function testProcessor(sdp: string, options: RtpStreamProcessorOptions = {}): RtpStreamProcessor {
+  let r = 1;
+  const p = new RtpStreamProcessor({ maxPayloadSize: TEST_MTU, random: () => (r = (r * 1103515245 + 12345) >>> 0), ...options });
   p.configure(sdp);
   return p;
 }
