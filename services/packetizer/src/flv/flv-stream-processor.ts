@@ -15,7 +15,7 @@ import {
 } from '@streamgate/protocol-rtp';
 import { AccessUnitOut, AUDIO_PAYLOAD_TYPE, AUDIO_TRACK, VIDEO_PAYLOAD_TYPE, VIDEO_TRACK } from '../media/access-unit';
 import type { AudioConfig, MediaProcessor, VideoConfig } from '../media/track-config';
-import { buildVideoConfig, equalBytes, H264, sameVideoConfig, withParameterSets } from '../media/video-codec';
+import { buildVideoConfig, cleanAccessUnit, equalBytes, H264, sameVideoConfig, withParameterSets } from '../media/video-codec';
 import { FlvInputError } from './errors';
 import { FlvMetadata, parseFlvMetadata } from './flv-metadata';
 import { AudioClock, VideoClock } from './rtp-clock';
@@ -176,7 +176,7 @@ export class FlvStreamProcessor implements MediaProcessor {
       if (err instanceof NalFramingError) throw new FlvInputError(err.message);
       throw err;
     }
-    nalus = nalus.filter((n) => !H264.isDroppable(n));
+    nalus = cleanAccessUnit(H264, nalus);
     if (nalus.length === 0) return [];
     const keyframe = frameType === FRAME_TYPE_KEY || h264IsKeyframe(nalus);
     if (keyframe) nalus = withParameterSets(H264, nalus, config);

@@ -111,6 +111,25 @@ export function sameVideoConfig(a: VideoConfig | undefined, b: VideoConfig | und
 }
 
 /**
+ * The NAL units of an access unit as readers should get them: no delimiters or filler, and
+ * parameter sets only before the first slice, each once. Some senders (GStreamer rtph264pay
+ * config-interval=-1 with multi-slice pictures) repeat SPS/PPS before every slice, but a
+ * parameter set after a slice starts a new access unit (H.264 §7.4.1.2.3, H.265 §7.4.2.4.4),
+ * so decoders would split the picture in two.
+ */
+export function cleanAccessUnit(codec: VideoCodec, nalus: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let sliceSeen = false;
+  for (const n of nalus) {
+    if (codec.isDroppable(n)) continue;
+    if (codec.parameterSetKind(n) && (sliceSeen || out.some((o) => equalBytes(o, n)))) continue;
+    sliceSeen ||= codec.isVcl(n);
+    out.push(n);
+  }
+  return out;
+}
+
+/**
  * Puts the parameter sets a keyframe lacks in front of it, so any reader can start there: right
  * after the parameter sets it already carries (a PPS after its SPS), else first (SEI such as
  * buffering period refers to the SPS, H.264 §D.2.2).

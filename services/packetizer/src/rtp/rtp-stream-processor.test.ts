@@ -27,9 +27,13 @@ function assertCleanRtp(units: readonly AccessUnitOut[]): void {
   }
 }
 
-const videoCases: Array<{ name: string; fixture: string; sdp: typeof H264_SDP; format: VideoFormat; units: number; first: number[] }> = [
+const videoCases: Array<{ name: string; fixture: string; sdp: typeof H264_SDP; format: VideoFormat; units: number; first: number[]; width?: number }> = [
   { name: 'ffmpeg libx264 -bf 2 (STAP-A, FU-A)', fixture: 'h264-ffmpeg-fua.json', sdp: H264_SDP, format: 'h264', units: 6, first: [7, 8, 6, 5] },
   { name: 'GStreamer rtph264pay STAP-A, sequence wrap', fixture: 'h264-gst-stapa.json', sdp: H264_SDP, format: 'h264', units: 4, first: [6, 7, 8, 5] },
+  {
+    name: 'GStreamer rtph264pay config-interval=-1 repeating SPS/PPS before every slice of a two-slice IDR (sent once, else decoders split the picture)',
+    fixture: 'h264-gst-multislice.json', sdp: H264_SDP, format: 'h264', units: 3, first: [7, 8, 6, 5, 5], width: 320,
+  },
   { name: 'ffmpeg libx265 bframes=2 (AP, FU, CRA)', fixture: 'h265-ffmpeg-fu.json', sdp: H265_SDP, format: 'hevc', units: 6, first: [32, 33, 34, 39, 20] },
   { name: 'GStreamer rtph265pay AP', fixture: 'h265-gst-ap.json', sdp: H265_SDP, format: 'hevc', units: 4, first: [32, 33, 34, 20] },
 ];
@@ -46,7 +50,7 @@ describe('RtpStreamProcessor with captured camera packets', () => {
       const type = c.format === 'h264' ? h264NalType : h265NalType;
       assert.deepEqual(units[0].nalus?.map(type), c.first);
       assert.ok(p.ready);
-      assert.equal(p.videoConfig?.info?.width, 160);
+      assert.equal(p.videoConfig?.info?.width, c.width ?? 160);
       assert.deepEqual(relative(units.map((u) => u.rtpTimestamp)), relative(inputTimestamps(input)));
       assertCleanRtp(units);
       const aus = depacketizeVideo(allPackets(units), c.format);

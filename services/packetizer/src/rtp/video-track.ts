@@ -17,7 +17,7 @@ import {
 import { AccessUnitOut, VIDEO_PAYLOAD_TYPE, VIDEO_TRACK } from '../media/access-unit';
 import type { VideoConfig } from '../media/track-config';
 import {
-  buildVideoConfig, equalBytes, NalDepacketizer, NalPacketizer, ParameterSetKind, sameVideoConfig, VideoCodec,
+  buildVideoConfig, cleanAccessUnit, equalBytes, NalDepacketizer, NalPacketizer, ParameterSetKind, sameVideoConfig, VideoCodec,
   videoCodec, withParameterSets,
 } from '../media/video-codec';
 import type { CameraVideoTrack } from './camera-description';
@@ -94,15 +94,16 @@ export class VideoTrack {
   }
 
   private accessUnit(au: NalAccessUnit, arrivalMs: number): AccessUnitOut | undefined {
-    const nalus = au.nalus.filter((n) => {
-      const valid = this.codec.isValidNalu(n);
-      if (!valid) this.counters.invalidNalus++;
-      return valid && !this.codec.isDroppable(n);
+    const valid = au.nalus.filter((n) => {
+      const ok = this.codec.isValidNalu(n);
+      if (!ok) this.counters.invalidNalus++;
+      return ok;
     });
-    for (const n of nalus) {
+    for (const n of valid) {
       const kind = this.codec.parameterSetKind(n);
       if (kind) this.updateParameterSet(kind, n);
     }
+    const nalus = cleanAccessUnit(this.codec, valid);
     // Parameter sets or SEI alone: kept (above), nothing to show.
     if (!nalus.some((n) => this.codec.isVcl(n))) return undefined;
     const config = this.configValue;
