@@ -87,6 +87,7 @@ export class CameraPuller {
     this.wake?.();
     await this.running;
     if (this.statusTimer) clearInterval(this.statusTimer);
+    this.log.info({ reason }, 'stopped pulling');
     if (removeStatus) await this.options.store.delete(ingestStatusKey(this.name)).catch((err: unknown) => this.storeFailed(err));
     else this.writeStatus();
     this.publishStopped(reason);
