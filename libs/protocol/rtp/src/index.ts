@@ -12,3 +12,4 @@ export * from './aac';
 export * from './reception-stats';
 export * from './reorder-buffer';
 export * from './timestamp-mapper';
+export * from './rtp-wallclock';

@@ -2,7 +2,7 @@ import {
   AccessUnitMessage, StreamDescription, Subjects, decodeEnvelope, decodeEnvelopeList,
 } from '@streamgate/contracts';
 import type { Bus, Logger, Subscription } from '@streamgate/platform';
-import { buildGoodbye, buildSenderReport, joinCompound, ntpFromUnixMs } from '@streamgate/protocol-rtp';
+import { RtpWallClock, buildGoodbye, buildSenderReport, joinCompound, ntpFromUnixMs } from '@streamgate/protocol-rtp';
 import { rtpSequenceNumber, rtpSsrc, sequenceIsNewer } from '../rtp-fields';
 import { FanoutReader, ReaderCloseReason } from './fanout-reader';
 import { GopCache, GopCacheLimits, auByteLength } from './gop-cache';
@@ -39,8 +39,8 @@ interface ReaderSlot {
 interface TrackClock {
   clockRate: number;
   ssrc: number;
-  lastRtpTimestamp?: number;
-  lastArrivalMs?: number;
+  /** RTP ↔ wall clock for sender reports, anchored on the least-delayed unit. */
+  wallclock: RtpWallClock;
   packets: number;
   octets: number;
 }
@@ -72,7 +72,7 @@ export class StreamFanout {
     private readonly options: StreamFanoutOptions,
   ) {
     this.videoTrack = description.tracks.find((t) => t.media === 'video')?.id;
-    for (const t of description.tracks) this.clocks.set(t.id, { clockRate: t.clockRate, ssrc: t.ssrc, packets: 0, octets: 0 });
+    for (const t of description.tracks) this.clocks.set(t.id, { clockRate: t.clockRate, ssrc: t.ssrc, packets: 0, octets: 0, wallclock: new RtpWallClock({ clockRate: t.clockRate }) });
     this.gop = new GopCache(options.gopLimits, this.videoTrack);
     // Subscribe before asking for the GOP so nothing falls between the two; duplicates are
     // removed by sequence number when the GOP arrives.
@@ -194,8 +194,7 @@ export class StreamFanout {
   private process(au: AccessUnitMessage, lastSeq?: Map<number, number>): void {
     const clock = this.clocks.get(au.track);
     if (!clock || au.packets.length === 0) return;
-    clock.lastRtpTimestamp = au.rtpTimestamp;
-    clock.lastArrivalMs = Date.now();
+    clock.wallclock.observe(au.rtpTimestamp, au.receivedAt);
     clock.packets += au.packets.length;
     clock.octets += auByteLength(au) - 12 * au.packets.length;
     clock.ssrc = rtpSsrc(au.packets[0]);
@@ -227,10 +226,8 @@ export class StreamFanout {
   }
 
   private senderReport(clock: TrackClock, nowMs: number): Uint8Array | undefined {
-    if (clock.lastRtpTimestamp === undefined || clock.lastArrivalMs === undefined) return undefined;
-    // Extrapolate the RTP clock from the last unit's arrival so SR maps "now" (RFC 3550 §6.4.1).
-    const elapsed = Math.max(0, nowMs - clock.lastArrivalMs);
-    const rtpTs = (clock.lastRtpTimestamp + Math.round((elapsed * clock.clockRate) / 1000)) >>> 0;
+    const rtpTs = clock.wallclock.rtpAt(nowMs);
+    if (rtpTs === undefined) return undefined;
     return buildSenderReport({
       ssrc: clock.ssrc, ntp: ntpFromUnixMs(nowMs), rtpTimestamp: rtpTs,
       packetCount: clock.packets >>> 0, octetCount: clock.octets >>> 0, reports: [],
