@@ -15,3 +15,4 @@ export * from './metrics/catalog';
 export * from './observability/tracing';
 export * from './observability/tracing-bus';
 export * from './observability/ops-server';
+export * from './metrics/status-metrics';

@@ -4,9 +4,10 @@
  * supervisor pulling every enabled camera of the registry over RTSP (→ media.<s>.in).
  */
 import { decodeJson, encodeJson } from '@streamgate/contracts';
-import type { BusMessage, RunningService, ServiceContext, Subscription } from '@streamgate/platform';
+import { BusMessage, RunningService, ServiceContext, StatusMetrics, Subscription } from '@streamgate/platform';
 import { BusPublishGate } from './rtmp/bus-publish-gate';
-import { InMemoryPublisherRegistry, PublisherRegistry } from './rtmp/publisher-registry';
+import type { PublisherRegistry } from './rtmp/publisher-registry';
+import { StorePublisherRegistry } from './rtmp/store-publisher-registry';
 import { RtmpServer } from './rtmp/rtmp-server';
 import { CameraSupervisor, CameraSupervisorOptions } from './rtsp/camera-supervisor';
 import { UdpPortPairAllocator, parsePortRange } from './rtsp/udp-port-pair';
@@ -18,7 +19,7 @@ export type { PublisherRegistry } from './rtmp/publisher-registry';
 const ENVELOPE_OVERHEAD = 64;
 
 export interface IngestOptions {
-  /** Who publishes what; default in-memory (one process). */
+  /** Who publishes what; default: leases in the shared store. */
   registry?: PublisherRegistry;
   handshakeTimeoutMs?: number;
   idleTimeoutMs?: number;
@@ -28,11 +29,15 @@ export interface IngestOptions {
 
 export async function startIngest(ctx: ServiceContext, options: IngestOptions = {}): Promise<RunningService & { rtmpPort: number }> {
   const { bus, store, config, logger } = ctx;
+  const statusMetrics = new StatusMetrics(ctx.metrics);
+  // Leases in the shared store: one publisher per key across every ingest instance.
+  const registry = options.registry ?? new StorePublisherRegistry(store, { logger });
   const gate = new BusPublishGate({
     bus,
     store,
     logger,
-    registry: options.registry ?? new InMemoryPublisherRegistry(),
+    statusMetrics,
+    registry,
     requireKnownKeys: config.RTMP_REQUIRE_KNOWN_KEYS,
   });
   const server = new RtmpServer({
@@ -71,7 +76,7 @@ export async function startIngest(ctx: ServiceContext, options: IngestOptions = 
   let cameras: CameraSupervisor | undefined;
   if (options.cameras !== false) {
     cameras = new CameraSupervisor({
-      bus, store, logger,
+      bus, store, logger, statusMetrics,
       udpPorts: new UdpPortPairAllocator(parsePortRange(config.RTSP_CLIENT_UDP_PORT_RANGE)),
       defaultTransport: config.RTSP_TRANSPORT_DEFAULT,
       mediaTimeoutMs: config.RTSP_TIMEOUT * 1000,
@@ -97,6 +102,7 @@ export async function startIngest(ctx: ServiceContext, options: IngestOptions = 
       await cameras?.stop();
       await server.close();
       await Promise.all(gate.publications().map((p) => p.end('ingest stopping')));
+      if (registry instanceof StorePublisherRegistry) await registry.releaseAll();
     },
   };
 }

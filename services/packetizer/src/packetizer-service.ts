@@ -7,7 +7,7 @@ import {
   AccessUnitMessage, BusErrorReply, ContractError, decodeEnvelope, decodeJson, encodeEnvelope, encodeEnvelopeList,
   encodeJson, EnvelopeError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject,
 } from '@streamgate/contracts';
-import type { BusMessage, ServiceContext, Subscription } from '@streamgate/platform';
+import { BusMessage, ServiceContext, Subscription, StatusMetrics } from '@streamgate/platform';
 import { joinAnnexB } from '@streamgate/protocol-rtp';
 import { SdpParseError } from '@streamgate/protocol-sdp';
 import { FlvInputError } from './flv/errors';
@@ -41,8 +41,10 @@ export class PacketizerService {
   private readonly gopLimits: { maxUnits: number; maxBytes: number };
   private readonly describeWaitMs: number;
   private readonly idleEvictMs: number;
+  private readonly statusMetrics: StatusMetrics;
 
   constructor(private readonly ctx: ServiceContext, private readonly options: PacketizerOptions = {}) {
+    this.statusMetrics = new StatusMetrics(ctx.metrics);
     this.now = options.now ?? Date.now;
     // A GOP reply must fit one bus message.
     const busCap = Math.max(64 * 1024, ctx.bus.maxPayload - 64 * 1024);
@@ -188,6 +190,7 @@ export class PacketizerService {
     } else {
       st.live = false;
       st.reset();
+      this.statusMetrics.down(stream, event.source);
       void this.ctx.store.delete(`status/${stream}/packetizer`);
     }
   }
@@ -283,7 +286,10 @@ export class PacketizerService {
         continue;
       }
       try {
-        await this.ctx.store.set(`status/${name}/packetizer`, JSON.stringify(st.status(now)), { ttlMs: STATUS_TTL_MS });
+        const status = st.status(now);
+        const video = status.tracks.find((t) => t.media === 'video');
+        this.statusMetrics.packetizer(name, status, video?.codec ?? 'none');
+        await this.ctx.store.set(`status/${name}/packetizer`, JSON.stringify(status), { ttlMs: STATUS_TTL_MS });
       } catch (err) {
         this.ctx.logger.warn({ err, stream: name }, 'status write failed');
       }

@@ -2,7 +2,7 @@
  * Decides publishes for RTMP sessions and owns the live publications of this process:
  * optional known-key check, single publisher per stream (PublisherRegistry), generation.
  */
-import type { Bus, Logger, StateStore } from '@streamgate/platform';
+import type { Bus, Logger, StateStore, StatusMetrics } from '@streamgate/platform';
 import { z } from 'zod';
 import { rtmpKeyStoreKey } from '@streamgate/contracts';
 import type { PublishDecision, PublishGate, PublishRequest } from './publish-gate';
@@ -18,6 +18,7 @@ export interface BusPublishGateOptions {
   registry: PublisherRegistry;
   /** Accept only keys enabled through the API (`rtmp-keys/<key>` with "enabled": true). */
   requireKnownKeys: boolean;
+  statusMetrics?: StatusMetrics;
 }
 
 export class BusPublishGate implements PublishGate {
@@ -42,6 +43,7 @@ export class BusPublishGate implements PublishGate {
       store: this.options.store,
       logger: this.options.logger,
       disconnect: request.disconnect,
+      statusMetrics: this.options.statusMetrics,
       onEnded: async (p) => {
         if (this.live.get(stream) === p) this.live.delete(stream);
         await this.options.registry.release(stream, sessionId);

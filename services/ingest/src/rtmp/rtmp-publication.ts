@@ -3,7 +3,7 @@
  * `stream.<s>.events`, and keeps `status/<s>/ingest` fresh while it lasts.
  */
 import { Subjects, StreamEvent, encodeEnvelope, encodeJson } from '@streamgate/contracts';
-import type { Bus, Logger, StateStore } from '@streamgate/platform';
+import type { Bus, Logger, StateStore, StatusMetrics } from '@streamgate/platform';
 import { parseAudioTag, parseVideoTag } from '@streamgate/protocol-rtmp';
 import { RtmpPublisherInfo, ingestStatusKey } from '@streamgate/contracts';
 import type { FlvTagKind, Publication } from './publish-gate';
@@ -22,10 +22,13 @@ export interface RtmpPublicationOptions {
   onEnded: (publication: RtmpPublication) => Promise<void>;
   /** Disconnects the publishing session. */
   disconnect: (reason: string) => void;
+  /** Mirrors the status into the process's metrics. */
+  statusMetrics?: StatusMetrics;
 }
 
 export class RtmpPublication implements Publication {
   readonly stream: string;
+  private readonly statusMetrics: StatusMetrics | undefined;
   readonly app: string;
   readonly generation: number;
   readonly disconnect: (reason: string) => void;
@@ -53,6 +56,7 @@ export class RtmpPublication implements Publication {
     this.logger = options.logger;
     this.onEnded = options.onEnded;
     this.disconnect = options.disconnect;
+    this.statusMetrics = options.statusMetrics;
     this.mediaSubject = Subjects.mediaIn(options.stream);
   }
 
@@ -154,6 +158,8 @@ export class RtmpPublication implements Publication {
       audio_codec: info.audio_codec,
       remote_app: info.app,
     };
+    this.statusMetrics?.ingest(this.stream, status);
+    if (!live) this.statusMetrics?.down(this.stream, 'rtmp');
     this.store.set(ingestStatusKey(this.stream), JSON.stringify(status), { ttlMs: STATUS_TTL_MS }).catch((err: unknown) => {
       this.logger.warn({ stream: this.stream, err }, 'could not write ingest status');
     });

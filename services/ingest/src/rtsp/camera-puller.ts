@@ -10,7 +10,7 @@ import {
   ENVELOPE_HEADER_SIZE, StreamConfig, StreamEvent, StreamTransport, Subjects, cameraUrl, encodeEnvelope, encodeJson,
   ingestStatusKey,
 } from '@streamgate/contracts';
-import { Bus, Logger, StateStore, redactUrlCredentials } from '@streamgate/platform';
+import { Bus, Logger, StateStore, redactUrlCredentials, StatusMetrics } from '@streamgate/platform';
 import { ReconnectBackoff, ReconnectBackoffOptions } from './reconnect-backoff';
 import { RtspClientError, RtspTransportRefusedError } from './rtsp-client-errors';
 import { RtspClientSession } from './rtsp-client-session';
@@ -36,6 +36,7 @@ export interface CameraPullerOptions {
   requestTimeoutMs: number;
   firstUdpPacketTimeoutMs?: number;
   backoff?: ReconnectBackoffOptions;
+  statusMetrics?: StatusMetrics;
 }
 
 type SessionEnd = { kind: 'closed'; error: Error } | { kind: 'no-udp-media' } | { kind: 'stopped' };
@@ -88,8 +89,13 @@ export class CameraPuller {
     await this.running;
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.log.info({ reason }, 'stopped pulling');
-    if (removeStatus) await this.options.store.delete(ingestStatusKey(this.name)).catch((err: unknown) => this.storeFailed(err));
-    else this.writeStatus();
+    if (removeStatus) {
+      await this.options.store.delete(ingestStatusKey(this.name)).catch((err: unknown) => this.storeFailed(err));
+      await this.options.statusMetrics?.forget(this.name);
+    } else {
+      this.writeStatus();
+      this.options.statusMetrics?.down(this.name, 'rtsp');
+    }
     this.publishStopped(reason);
   }
 
@@ -262,6 +268,7 @@ export class CameraPuller {
       generation: this.generation,
       last_packet_time: this.lastPacketAt === undefined ? null : this.lastPacketAt / 1000,
     };
+    this.options.statusMetrics?.ingest(this.name, status);
     this.options.store.set(ingestStatusKey(this.name), JSON.stringify(status), { ttlMs: STATUS_TTL_MS }).catch((err: unknown) => this.storeFailed(err));
   }
 

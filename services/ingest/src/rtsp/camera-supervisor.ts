@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, StreamConfig, StreamTransport } from '@streamgate/contracts';
-import { Bus, Logger, OwnershipManager, ReleaseReason, StateStore, Subscription } from '@streamgate/platform';
+import { Bus, Logger, OwnershipManager, ReleaseReason, StateStore, Subscription, StatusMetrics } from '@streamgate/platform';
 import { CameraPuller, CameraPullerOptions } from './camera-puller';
 import { UdpPortPairAllocator } from './udp-port-pair';
 
@@ -23,6 +23,7 @@ export interface CameraSupervisorOptions {
   /** Ownership round period; the registry is re-read this often too. Default 2 s. */
   tickMs?: number;
   instanceId?: string;
+  statusMetrics?: StatusMetrics;
   /** Extra puller options (tests shorten backoff and probation). */
   puller?: Partial<Pick<CameraPullerOptions, 'backoff' | 'firstUdpPacketTimeoutMs'>>;
 }
@@ -126,7 +127,7 @@ export class CameraSupervisor {
     const puller = new CameraPuller({
       config, bus: this.options.bus, store: this.options.store, logger: this.options.logger, udpPorts: this.options.udpPorts,
       owner: this.instanceId, defaultTransport: this.options.defaultTransport, mediaTimeoutMs: this.options.mediaTimeoutMs,
-      requestTimeoutMs: this.options.requestTimeoutMs, ...this.options.puller,
+      requestTimeoutMs: this.options.requestTimeoutMs, statusMetrics: this.options.statusMetrics, ...this.options.puller,
     });
     this.pullers.set(config.name, puller);
     puller.start();
