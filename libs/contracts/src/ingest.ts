@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { StreamName } from './messages';
+import { SourceKind, StreamName } from './messages';
+import { assertStreamName } from './stream-name';
 
 /**
  * Bus subjects ingest answers besides the shared media/event subjects (the control API
@@ -9,11 +10,33 @@ import { StreamName } from './messages';
  * |-------------------|---------------|---------------------------------------------|
  * | ingest.rtmp.list  | request/reply | {} → RtmpPublisherList (JSON)               |
  * | ingest.rtmp.kick  | request/reply | RtmpKickRequest → RtmpKickReply (JSON)      |
+ * | ingest.<s>.source | request/reply | {} → SourceDescription (JSON); only the     |
+ * |                   |               | instance that has the source answers        |
  */
 export const IngestSubjects = {
   rtmpList: 'ingest.rtmp.list',
   rtmpKick: 'ingest.rtmp.kick',
+  source: (stream: string): string => `ingest.${assertStreamName(stream)}.source`,
+  allSources: 'ingest.*.source',
 } as const;
+
+/**
+ * What a consumer that joins a live source late needs to decode it: for RTSP the camera's
+ * SDP, for RTMP the configuration tags (onMetaData, AVC and AAC sequence headers, base64).
+ * The packetizer asks for it when it takes a stream over.
+ */
+export const SourceDescription = z.object({
+  stream: StreamName,
+  source: SourceKind,
+  generation: z.number().int().nonnegative(),
+  sdp: z.string().max(64 * 1024).optional(),
+  config_tags: z.array(z.object({
+    tag_type: z.union([z.literal(8), z.literal(9), z.literal(18)]),
+    timestamp: z.number().int().nonnegative(),
+    data: z.string().max(256 * 1024),
+  })).max(8).optional(),
+});
+export type SourceDescription = z.infer<typeof SourceDescription>;
 
 export const RtmpPublisherInfo = z.object({
   name: StreamName,

@@ -3,7 +3,7 @@
  * endpoints the control API uses (ingest.rtmp.list, ingest.rtmp.kick), and the camera
  * supervisor pulling every enabled camera of the registry over RTSP (→ media.<s>.in).
  */
-import { decodeJson, encodeJson } from '@streamgate/contracts';
+import { SourceDescription, decodeJson, encodeJson, isValidStreamName, streamFromSubject } from '@streamgate/contracts';
 import { BusMessage, RunningService, ServiceContext, StatusMetrics, Subscription } from '@streamgate/platform';
 import { BusPublishGate } from './rtmp/bus-publish-gate';
 import type { PublisherRegistry } from './rtmp/publisher-registry';
@@ -74,6 +74,13 @@ export async function startIngest(ctx: ServiceContext, options: IngestOptions = 
   logger.info({ port: rtmpPort, host: config.HOST }, 'rtmp ingest listening');
 
   let cameras: CameraSupervisor | undefined;
+  // Only the instance that has the source answers; the others stay silent.
+  subscriptions.push(bus.subscribe(IngestSubjects.allSources, (msg) => {
+    const stream = streamFromSubject(msg.subject);
+    if (stream === undefined || !isValidStreamName(stream)) return;
+    const description = gate.publication(stream)?.description() ?? cameras?.description(stream);
+    if (description) respond(msg, encodeJson(SourceDescription, description));
+  }));
   if (options.cameras !== false) {
     cameras = new CameraSupervisor({
       bus, store, logger, statusMetrics,

@@ -12,6 +12,6 @@ export interface RunningPacketizer extends RunningService {
 
 export async function startPacketizer(ctx: ServiceContext, options: PacketizerOptions = {}): Promise<RunningPacketizer> {
   const service = new PacketizerService(ctx, options);
-  service.start();
+  await service.start();
   return { name: 'packetizer', service, stop: () => service.stop() };
 }

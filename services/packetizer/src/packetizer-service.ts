@@ -3,11 +3,12 @@
  * media.<s>.out, describe/gop/frame replies and status/<s>/packetizer out.
  * Every handler catches what the input can cause; one stream's bad input never touches another.
  */
+import { StreamAssignment, StreamAssignmentOptions } from './stream-assignment';
 import {
   AccessUnitMessage, BusErrorReply, ContractError, decodeEnvelope, decodeJson, encodeEnvelope, encodeEnvelopeList,
-  encodeJson, EnvelopeError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject,
+  encodeJson, EnvelopeError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject, IngestSubjects, SourceDescription,
 } from '@streamgate/contracts';
-import { BusMessage, ServiceContext, Subscription, StatusMetrics } from '@streamgate/platform';
+import { BusMessage, InProcessBus, ServiceContext, StatusMetrics, Subscription, unwrapBus } from '@streamgate/platform';
 import { joinAnnexB } from '@streamgate/protocol-rtp';
 import { SdpParseError } from '@streamgate/protocol-sdp';
 import { FlvInputError } from './flv/errors';
@@ -26,6 +27,13 @@ export interface PacketizerOptions {
   /** Streams stopped and idle this long are forgotten, ms. Default 10 min. */
   idleEvictMs?: number;
   now?: () => number;
+  /**
+   * 'all': handle every stream (one packetizer: the in-process bus). 'leased': share streams
+   * with the other packetizers through leases (NATS). Default by bus driver.
+   */
+  assignment?: 'all' | 'leased';
+  /** Leased mode tuning (tests shorten the rounds). */
+  leases?: Pick<StreamAssignmentOptions, 'tickMs' | 'leaseTtlMs' | 'instanceId'>;
 }
 
 const STATUS_TTL_MS = 15_000;
@@ -42,6 +50,9 @@ export class PacketizerService {
   private readonly describeWaitMs: number;
   private readonly idleEvictMs: number;
   private readonly statusMetrics: StatusMetrics;
+  /** Leased mode (several packetizers): which streams are ours, and their subscriptions. */
+  private readonly assignment: StreamAssignment | undefined;
+  private readonly owned = new Map<string, Subscription[]>();
 
   constructor(private readonly ctx: ServiceContext, private readonly options: PacketizerOptions = {}) {
     this.statusMetrics = new StatusMetrics(ctx.metrics);
@@ -51,22 +62,71 @@ export class PacketizerService {
     this.gopLimits = { maxUnits: options.gopMaxUnits ?? 2000, maxBytes: Math.min(options.gopMaxBytes ?? 32 * 1024 * 1024, busCap) };
     this.describeWaitMs = options.describeWaitMs ?? 1500;
     this.idleEvictMs = options.idleEvictMs ?? 10 * 60_000;
+    const mode = options.assignment ?? (unwrapBus(ctx.bus) instanceof InProcessBus ? 'all' : 'leased');
+    if (mode === 'leased') {
+      this.assignment = new StreamAssignment(ctx, {
+        ...options.leases,
+        onAcquire: (stream) => this.acquire(stream),
+        onRelease: (stream) => this.release(stream),
+      });
+    }
   }
 
-  start(): void {
+  /** Leased mode: this instance now handles `stream`. */
+  private async acquire(stream: string): Promise<void> {
     const bus = this.ctx.bus;
-    this.subscriptions.push(
-      bus.subscribe(Subjects.allMediaIn, (m) => this.guard(m, () => this.onMedia(m))),
-      bus.subscribe(Subjects.allStreamEvents, (m) => this.guard(m, () => this.onEvent(m))),
-      bus.subscribe(Subjects.allDescribe, (m) => this.guard(m, () => this.onDescribe(m))),
-      bus.subscribe(Subjects.allGop, (m) => this.guard(m, () => this.onGop(m))),
-      bus.subscribe(Subjects.allLatestFrame, (m) => this.guard(m, () => this.onLatestFrame(m))),
-    );
+    this.owned.set(stream, [
+      bus.subscribe(Subjects.mediaIn(stream), (m) => this.guard(m, () => this.onMedia(m))),
+      bus.subscribe(Subjects.describe(stream), (m) => this.guard(m, () => this.onDescribe(m))),
+      bus.subscribe(Subjects.gop(stream), (m) => this.guard(m, () => this.onGop(m))),
+      bus.subscribe(Subjects.latestFrame(stream), (m) => this.guard(m, () => this.onLatestFrame(m))),
+    ]);
+    this.ctx.logger.info({ stream, instance: this.assignment?.instanceId }, 'packetizer took the stream');
+    // Joining a live source: its configuration (SDP or sequence headers) went by already.
+    try {
+      const reply = await bus.request(IngestSubjects.source(stream), new Uint8Array(0), { timeoutMs: 2000 });
+      this.applySourceDescription(decodeJson(SourceDescription, reply.subject, reply.data));
+    } catch (err) {
+      this.ctx.logger.warn({ stream, err: (err as Error).message }, 'no source description from ingest; waiting for the next source-started');
+    }
+  }
+
+  private async release(stream: string): Promise<void> {
+    for (const sub of this.owned.get(stream) ?? []) sub.unsubscribe();
+    this.owned.delete(stream);
+    this.streams.get(stream)?.reset();
+    this.streams.delete(stream);
+    await this.ctx.store.delete(`status/${stream}/packetizer`).catch((err: unknown) => this.ctx.logger.warn({ err, stream }, 'status delete failed'));
+  }
+
+  private applySourceDescription(d: SourceDescription): void {
+    const now = this.now();
+    this.handleEvent(d.stream, { type: 'source-started', stream: d.stream, source: d.source, at: now, generation: d.generation, sdp: d.sdp });
+    for (const tag of d.config_tags ?? []) {
+      this.handleMedia(d.stream, { kind: 'flv-tag', tagType: tag.tag_type, timestamp: tag.timestamp, receivedAt: now, data: Buffer.from(tag.data, 'base64') });
+    }
+  }
+
+  async start(): Promise<void> {
+    const bus = this.ctx.bus;
+    this.subscriptions.push(bus.subscribe(Subjects.allStreamEvents, (m) => this.guard(m, () => this.onEvent(m))));
+    if (this.assignment) {
+      await this.assignment.start();
+    } else {
+      // One process, one packetizer: it handles every stream, with no gap at a stream's start.
+      this.subscriptions.push(
+        bus.subscribe(Subjects.allMediaIn, (m) => this.guard(m, () => this.onMedia(m))),
+        bus.subscribe(Subjects.allDescribe, (m) => this.guard(m, () => this.onDescribe(m))),
+        bus.subscribe(Subjects.allGop, (m) => this.guard(m, () => this.onGop(m))),
+        bus.subscribe(Subjects.allLatestFrame, (m) => this.guard(m, () => this.onLatestFrame(m))),
+      );
+    }
     this.statusTimer = setInterval(() => void this.writeStatus(), this.options.statusIntervalMs ?? 1000);
     this.statusTimer.unref();
   }
 
   async stop(): Promise<void> {
+    await this.assignment?.stop();
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions.length = 0;
     if (this.statusTimer) clearInterval(this.statusTimer);
@@ -124,6 +184,11 @@ export class PacketizerService {
       if (err instanceof EnvelopeError) return this.malformed(st, err);
       throw err;
     }
+    this.handleMedia(stream, media);
+  }
+
+  private handleMedia(stream: string, media: MediaMessage): void {
+    const st = this.state(stream);
     const now = this.now();
     let units: AccessUnitOut[];
     if (media.kind === 'flv-tag') {
@@ -176,6 +241,17 @@ export class PacketizerService {
       if (err instanceof ContractError) return this.malformed(this.state(stream), err);
       throw err;
     }
+    if (this.assignment && !this.owned.has(stream)) {
+      // Not ours (yet): a start makes us take part in its assignment at once.
+      if (event.type === 'source-started') this.assignment.noteStarted(stream);
+      else this.assignment.noteStopped(stream);
+      return;
+    }
+    if (event.type === 'source-stopped') this.assignment?.noteStopped(stream);
+    this.handleEvent(stream, event);
+  }
+
+  private handleEvent(stream: string, event: StreamEvent): void {
     const st = this.state(stream);
     if (event.type === 'source-started') {
       const newGeneration = event.generation !== st.generation || event.source !== st.source;

@@ -54,6 +54,10 @@ export class BusPublishGate implements PublishGate {
     return { accepted: true, publication };
   }
 
+  publication(stream: string): RtmpPublication | undefined {
+    return this.live.get(stream);
+  }
+
   publications(): RtmpPublication[] {
     return [...this.live.values()];
   }

@@ -2,7 +2,7 @@
  * One accepted publish: forwards every FLV tag to `media.<s>.in`, announces start/stop on
  * `stream.<s>.events`, and keeps `status/<s>/ingest` fresh while it lasts.
  */
-import { Subjects, StreamEvent, encodeEnvelope, encodeJson } from '@streamgate/contracts';
+import { Subjects, StreamEvent, encodeEnvelope, encodeJson, SourceDescription } from '@streamgate/contracts';
 import type { Bus, Logger, StateStore, StatusMetrics } from '@streamgate/platform';
 import { parseAudioTag, parseVideoTag } from '@streamgate/protocol-rtmp';
 import { RtmpPublisherInfo, ingestStatusKey } from '@streamgate/contracts';
@@ -29,6 +29,8 @@ export interface RtmpPublicationOptions {
 export class RtmpPublication implements Publication {
   readonly stream: string;
   private readonly statusMetrics: StatusMetrics | undefined;
+  /** Latest onMetaData, AVC sequence header and AAC sequence header, by tag type. */
+  private readonly configTags = new Map<FlvTagKind, NonNullable<SourceDescription['config_tags']>[number]>();
   readonly app: string;
   readonly generation: number;
   readonly disconnect: (reason: string) => void;
@@ -72,9 +74,15 @@ export class RtmpPublication implements Publication {
     const receivedAt = Date.now();
     this.packets++;
     this.bytes += body.byteLength;
+    if (isConfigTag(tagType, body)) this.configTags.set(tagType, { tag_type: tagType, timestamp, data: Buffer.from(body).toString('base64') });
     if (tagType === 9) this.inspectVideo(body, receivedAt);
     else if (tagType === 8 && this.audioCodec === null) this.inspectAudio(body);
     this.bus.publish(this.mediaSubject, encodeEnvelope({ kind: 'flv-tag', tagType, timestamp, receivedAt, data: body }));
+  }
+
+  /** For a packetizer taking the stream over mid-publish. */
+  description(): SourceDescription {
+    return { stream: this.stream, source: 'rtmp', generation: this.generation, config_tags: [...this.configTags.values()] };
   }
 
   end(reason: string): Promise<void> {
@@ -164,4 +172,12 @@ export class RtmpPublication implements Publication {
       this.logger.warn({ stream: this.stream, err }, 'could not write ingest status');
     });
   }
+}
+
+/** onMetaData, and the AVC / AAC sequence headers (FLV spec E.4.2.1, E.4.3.1). */
+function isConfigTag(tagType: FlvTagKind, body: Uint8Array): boolean {
+  if (tagType === 18) return true;
+  if (body.byteLength < 2) return false;
+  if (tagType === 9) return (body[0] & 0x0f) === 7 && body[1] === 0;
+  return body[0] >> 4 === 10 && body[1] === 0;
 }

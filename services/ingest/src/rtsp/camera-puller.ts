@@ -8,7 +8,7 @@
  */
 import {
   ENVELOPE_HEADER_SIZE, StreamConfig, StreamEvent, StreamTransport, Subjects, cameraUrl, encodeEnvelope, encodeJson,
-  ingestStatusKey,
+  ingestStatusKey, SourceDescription,
 } from '@streamgate/contracts';
 import { Bus, Logger, StateStore, redactUrlCredentials, StatusMetrics } from '@streamgate/platform';
 import { ReconnectBackoff, ReconnectBackoffOptions } from './reconnect-backoff';
@@ -54,6 +54,7 @@ export class CameraPuller {
   private running: Promise<void> | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private generation = 0;
+  private sdp: string | undefined;
   private started = false;
   private playing = false;
   private reconnects = 0;
@@ -225,13 +226,21 @@ export class CameraPuller {
     if (this.started || !session.description) return;
     this.started = true;
     this.generation++;
-    this.publishEvent({ type: 'source-started', stream: this.name, source: 'rtsp', at: Date.now(), generation: this.generation, sdp: session.description.sdp });
+    this.sdp = session.description.sdp;
+    this.publishEvent({ type: 'source-started', stream: this.name, source: 'rtsp', at: Date.now(), generation: this.generation, sdp: this.sdp });
     this.writeStatus();
+  }
+
+  /** While playing: what a packetizer taking the stream over needs. */
+  description(): SourceDescription | undefined {
+    if (!this.started || this.sdp === undefined) return undefined;
+    return { stream: this.name, source: 'rtsp', generation: this.generation, sdp: this.sdp };
   }
 
   private publishStopped(reason: string): void {
     if (!this.started) return;
     this.started = false;
+    this.sdp = undefined;
     this.publishEvent({ type: 'source-stopped', stream: this.name, source: 'rtsp', at: Date.now(), generation: this.generation, reason: reason.slice(0, 500) });
   }
 

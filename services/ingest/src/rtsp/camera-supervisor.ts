@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, StreamConfig, StreamTransport } from '@streamgate/contracts';
+import { REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, StreamConfig, StreamTransport, SourceDescription } from '@streamgate/contracts';
 import { Bus, Logger, OwnershipManager, ReleaseReason, StateStore, Subscription, StatusMetrics } from '@streamgate/platform';
 import { CameraPuller, CameraPullerOptions } from './camera-puller';
 import { UdpPortPairAllocator } from './udp-port-pair';
@@ -41,6 +41,11 @@ export class CameraSupervisor {
   readonly instanceId: string;
   private readonly ownership: OwnershipManager;
   private readonly pullers = new Map<string, CameraPuller>();
+
+  /** The live source of `name` when this instance pulls it. */
+  description(name: string): SourceDescription | undefined {
+    return this.pullers.get(name)?.description();
+  }
   private configs = new Map<string, StreamConfig>();
   private subscription: Subscription | undefined;
   private reconciling: Promise<void> | undefined;

@@ -1,0 +1,176 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RedisStateStore } from '@streamgate/platform';
+import { RealServer, startNatsServer, startRedisServer } from '@streamgate/platform/testing';
+import { GstRtspServer, RtspReader, killAll, makeTestClip, startGstRtspServer, waitFor } from '@streamgate/testing';
+import { ClusterPorts, ServiceProcess, clusterPorts, ingestEnv, startService } from './cluster';
+
+/**
+ * Issue "Distributed mode": five processes (2 ingest, packetizer, egress, control API) over a
+ * real nats-server and redis-server, six GStreamer cameras.
+ */
+const CAMERAS = ['cam1', 'cam2', 'cam3', 'cam4', 'cam5', 'cam6'];
+
+describe('distributed: NATS + Redis, one process per service', { timeout: 600_000 }, () => {
+  let nats: RealServer;
+  let redis: RealServer;
+  let store: RedisStateStore;
+  let cameras: GstRtspServer;
+  let ports: ClusterPorts;
+  let base: Record<string, string>;
+  const services: ServiceProcess[] = [];
+  let ingestA: ServiceProcess;
+  let ingestB: ServiceProcess;
+
+  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(`http://127.0.0.1:${ports.api}${path}`, {
+      method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  /** Which ingest instance pulls each camera, from the status it writes to Redis. */
+  const owners = async (): Promise<Record<string, string | undefined>> => {
+    const out: Record<string, string | undefined> = {};
+    for (const cam of CAMERAS) {
+      const raw = await store.get(`status/${cam}/ingest`);
+      const st = raw ? (JSON.parse(raw) as { owner?: string; playing?: boolean }) : undefined;
+      out[cam] = st?.playing ? st.owner : undefined;
+    }
+    return out;
+  };
+  const pidOf = (owner: string | undefined): number => Number(owner?.split('-').at(-2));
+  const allPlaying = async (): Promise<Record<string, string | undefined>> =>
+    waitFor(async () => {
+      const o = await owners();
+      return Object.values(o).every((x) => x !== undefined) ? o : undefined;
+    }, 40_000, 'all cameras playing', 250);
+  const noDoublePulls = (): void => {
+    for (const [mount, s] of Object.entries(cameras.sessions())) assert.ok(s.sessions <= 1, `${mount} has ${s.sessions} sessions`);
+  };
+
+  before(async () => {
+    nats = await startNatsServer();
+    redis = await startRedisServer({ persistent: true });
+    store = new RedisStateStore({ url: redis.url });
+    await store.ready();
+    const clip = await makeTestClip({ width: 320, height: 240, fps: 25, gop: 25, seconds: 120, videoBitrateKbps: 300 });
+    cameras = await startGstRtspServer({ mounts: CAMERAS, file: clip.mp4 });
+    ports = await clusterPorts();
+    base = { NATS_URL: nats.url, REDIS_URL: redis.url, RTSP_PORT: String(ports.rtsp), RTSP_UDP_RTP_PORT: String(ports.udpRtp), PORT: String(ports.api), RTSP_TIMEOUT: '5' };
+    const [packetizer, egress, control] = await Promise.all([
+      startService('packetizer', base), startService('rtsp-egress', base), startService('control-api', base),
+    ]);
+    ingestA = await startService('ingest', await ingestEnv(base));
+    services.push(packetizer, egress, control, ingestA);
+  });
+
+  after(async () => {
+    for (const s of services) await s.stop().catch(() => undefined);
+    await killAll();
+    await store?.close();
+    await cameras?.stop();
+    await nats?.stop();
+    await redis?.stop();
+  });
+
+  test('one ingest pulls all six; a second joining takes roughly half; no camera is pulled twice', async () => {
+    for (const cam of CAMERAS) {
+      const r = await api('POST', '/api/streams', { name: cam, rtsp_url: cameras.url(cam), transport: 'tcp' });
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+    }
+    const alone = await allPlaying();
+    assert.equal(new Set(Object.values(alone)).size, 1, 'one ingest owns every camera');
+    ingestB = await startService('ingest', await ingestEnv(base));
+    services.push(ingestB);
+    const split = await waitFor(async () => {
+      const o = await owners();
+      const byPid = new Set(Object.values(o).map(pidOf));
+      return Object.values(o).every((x) => x !== undefined) && byPid.size === 2 ? o : undefined;
+    }, 40_000, 'cameras split across both ingest processes', 250);
+    const moved = Object.values(split).filter((o) => pidOf(o) === ingestB.proc.pid).length;
+    assert.ok(moved >= 1 && moved <= 5, `${moved} of 6 moved to the new instance`);
+    await cameras.waitForSessions((m) => CAMERAS.every((c) => m[c]?.playing === 1), 20_000);
+    noDoublePulls();
+  });
+
+  test('readers on egress play all six', async () => {
+    const readers = await Promise.all(CAMERAS.map((cam) => RtspReader.open(`rtsp://127.0.0.1:${ports.rtsp}/${cam}`, { transport: 'tcp' })));
+    await new Promise((r) => setTimeout(r, 3000));
+    for (const [i, reader] of readers.entries()) {
+      const video = reader.stats().tracks.find((t) => t.media === 'video');
+      assert.ok((video?.packets ?? 0) > 20, `${CAMERAS[i]}: ${video?.packets} video packets`);
+      await reader.close();
+    }
+  });
+
+  test('kill -9 one ingest: its cameras move to the other within the lease TTL; readers get video again by themselves', async () => {
+    const before = await owners();
+    const victimCams = CAMERAS.filter((c) => pidOf(before[c]) === ingestA.proc.pid);
+    assert.ok(victimCams.length > 0);
+    const watched = victimCams[0];
+    const reader = await RtspReader.open(`rtsp://127.0.0.1:${ports.rtsp}/${watched}`, { transport: 'tcp' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const packetsAt = (): number => reader.stats().tracks.find((t) => t.media === 'video')?.packets ?? 0;
+    const killedAt = Date.now();
+    await ingestA.crash();
+    let lastPackets = packetsAt();
+    let stalledSince = Date.now();
+    let gapMs = 0;
+    const until = Date.now() + 40_000;
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      const p = packetsAt();
+      if (p !== lastPackets) {
+        gapMs = Math.max(gapMs, Date.now() - stalledSince);
+        if (Date.now() - killedAt > 3000 && gapMs > 500) break;
+        lastPackets = p;
+        stalledSince = Date.now();
+      }
+    }
+    const afterKill = await allPlaying();
+    for (const cam of victimCams) assert.equal(pidOf(afterKill[cam]), ingestB.proc.pid, `${cam} taken over`);
+    const grown = packetsAt();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(packetsAt() > grown, 'the same reader receives video again without reconnecting');
+    assert.ok(gapMs < 16_000, `gap ${gapMs} ms is within lease TTL + reconnect`);
+    process.stdout.write(`# measured takeover gap for ${watched}: ${gapMs} ms\n`);
+    await cameras.waitForSessions((m) => CAMERAS.every((c) => (m[c]?.sessions ?? 0) <= 1 && m[c]?.playing === 1), 20_000);
+    noDoublePulls();
+    await reader.close();
+  });
+
+  test('restart nats-server: services reconnect and streams resume', async () => {
+    await nats.stop('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1000));
+    await nats.restart();
+    await waitFor(async () => {
+      try {
+        const reader = await RtspReader.open(`rtsp://127.0.0.1:${ports.rtsp}/cam1`, { transport: 'tcp', timeoutMs: 3000 });
+        await new Promise((r) => setTimeout(r, 1500));
+        const packets = reader.stats().tracks.find((t) => t.media === 'video')?.packets ?? 0;
+        await reader.close();
+        return packets > 10 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 40_000, 'cam1 plays after NATS restart', 500);
+    assert.equal((await api('GET', '/api/health')).status, 200);
+  });
+
+  test('restart redis-server (persistent): registry intact, leases re-taken, no duplicate pulls', async () => {
+    await redis.stop('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    await redis.restart();
+    await store.ready(10_000);
+    const list = await waitFor(async () => {
+      const r = await api('GET', '/api/streams');
+      return r.status === 200 ? r.json : undefined;
+    }, 20_000, 'API answers after Redis restart', 250);
+    assert.deepEqual(((list.streams as { name: string }[]) ?? []).map((s) => s.name).sort(), CAMERAS);
+    await allPlaying();
+    await new Promise((r) => setTimeout(r, 5000));
+    noDoublePulls();
+    const leases = (await store.list('leases/ingest/')).map((e) => e.key);
+    assert.deepEqual(leases.map((k) => k.split('/')[2]).sort(), CAMERAS);
+  });
+});
