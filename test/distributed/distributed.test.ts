@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisStateStore } from '@streamgate/platform';
 import { RealServer, startNatsServer, startRedisServer } from '@streamgate/platform/testing';
-import { GstRtspServer, RtspReader, killAll, makeTestClip, startGstRtspServer, waitFor } from '@streamgate/testing';
+import { GstRtspServer, RtspReader, killAll, makeTestClip, spawnTracked, startGstRtspServer, waitFor } from '@streamgate/testing';
 import { ClusterPorts, ServiceProcess, clusterPorts, ingestEnv, startService } from './cluster';
 
 /**
@@ -139,6 +139,49 @@ describe('distributed: NATS + Redis, one process per service', { timeout: 600_00
     await reader.close();
   });
 
+  test('SIGTERM: the ingest releases its leases and TEARDOWNs, its cameras move at once, exit within the grace period', async () => {
+    const ingestC = await startService('ingest', await ingestEnv(base));
+    services.push(ingestC);
+    await waitFor(async () => {
+      const o = await owners();
+      return Object.values(o).some((x) => pidOf(x) === ingestC.proc.pid) && Object.values(o).every((x) => x !== undefined) ? true : undefined;
+    }, 40_000, 'the new ingest takes its share', 250);
+    const t0 = Date.now();
+    ingestC.proc.child.kill('SIGTERM');
+    const exit = await ingestC.proc.exited;
+    const exitMs = Date.now() - t0;
+    assert.equal(exit.code, 0, ingestC.proc.stderr().slice(-1000));
+    assert.ok(exitMs < 10_000, `exited after ${exitMs} ms`);
+    const moved = await allPlaying();
+    const movedMs = Date.now() - t0;
+    for (const owner of Object.values(moved)) assert.equal(pidOf(owner), ingestB.proc.pid);
+    assert.ok(movedMs < 8000, `cameras moved ${movedMs} ms after SIGTERM (leases released, not expired)`);
+    process.stdout.write(`# SIGTERM: exit after ${exitMs} ms, cameras playing on the other ingest after ${movedMs} ms\n`);
+    await cameras.waitForSessions((m) => CAMERAS.every((c) => m[c]?.sessions === 1), 20_000);
+  });
+
+  test('RTMP: a key published through one ingest pod is refused on another (shared lease)', async () => {
+    const clip = await makeTestClip({ width: 320, height: 240, fps: 25, gop: 25, seconds: 20, videoBitrateKbps: 300 });
+    const first = spawnTracked('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-i', clip.flv, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${ingestB.env.RTMP_PORT}/live/drone1`]);
+    await waitFor(async () => {
+      try {
+        const reader = await RtspReader.open(`rtsp://127.0.0.1:${ports.rtsp}/drone1`, { transport: 'tcp', timeoutMs: 2000 });
+        await reader.close();
+        return true;
+      } catch {
+        return undefined;
+      }
+    }, 20_000, 'drone1 plays through egress', 250);
+    const extra = await startService('ingest', await ingestEnv(base));
+    services.push(extra);
+    const second = spawnTracked('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-i', clip.flv, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${extra.env.RTMP_PORT}/live/drone1`]);
+    const refused = await second.exited;
+    assert.notEqual(refused.code, 0, 'the second publisher is refused');
+    assert.equal(first.child.exitCode, null, 'the first publisher keeps publishing');
+    await first.kill();
+    await extra.stop();
+  });
+
   test('restart nats-server: services reconnect and streams resume', async () => {
     await nats.stop('SIGKILL');
     await new Promise((r) => setTimeout(r, 1000));
@@ -166,7 +209,7 @@ describe('distributed: NATS + Redis, one process per service', { timeout: 600_00
       const r = await api('GET', '/api/streams');
       return r.status === 200 ? r.json : undefined;
     }, 20_000, 'API answers after Redis restart', 250);
-    assert.deepEqual(((list.streams as { name: string }[]) ?? []).map((s) => s.name).sort(), CAMERAS);
+    assert.deepEqual(((list.streams as { name: string; source: string }[]) ?? []).filter((s) => s.source === 'rtsp').map((s) => s.name).sort(), CAMERAS);
     await allPlaying();
     await new Promise((r) => setTimeout(r, 5000));
     noDoublePulls();
