@@ -1,4 +1,5 @@
 import pino, { Logger } from 'pino';
+import { trace } from '@opentelemetry/api';
 
 export type { Logger } from 'pino';
 
@@ -26,6 +27,11 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       base: { service: options.service },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Lines written inside a span carry its trace id, so logs and traces join up.
+      mixin() {
+        const span = trace.getActiveSpan();
+        return span ? { trace_id: span.spanContext().traceId } : {};
+      },
       hooks: {
         logMethod(args, method) {
           const redacted = args.map((a) => (typeof a === 'string' ? redactUrlCredentials(a) : a)) as Parameters<typeof method>;

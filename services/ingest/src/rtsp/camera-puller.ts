@@ -10,7 +10,7 @@ import {
   ENVELOPE_HEADER_SIZE, StreamConfig, StreamEvent, StreamTransport, Subjects, cameraUrl, encodeEnvelope, encodeJson,
   ingestStatusKey, SourceDescription,
 } from '@streamgate/contracts';
-import { Bus, Logger, StateStore, redactUrlCredentials, StatusMetrics } from '@streamgate/platform';
+import { Bus, Logger, StateStore, redactUrlCredentials, StatusMetrics, SpanKind, withSpan } from '@streamgate/platform';
 import { ReconnectBackoff, ReconnectBackoffOptions } from './reconnect-backoff';
 import { RtspClientError, RtspTransportRefusedError } from './rtsp-client-errors';
 import { RtspClientSession } from './rtsp-client-session';
@@ -119,7 +119,7 @@ export class CameraPuller {
       this.session = session;
       this.log.info({ transport }, `connecting to ${redactUrlCredentials(url)}`);
       try {
-        await session.start();
+        await withSpan('camera.connect', { stream: this.name, 'rtsp.transport': transport }, () => session.start(), { kind: SpanKind.CLIENT });
       } catch (err) {
         await session.stop();
         if (this.stopping) break;

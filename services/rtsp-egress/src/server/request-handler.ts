@@ -1,4 +1,4 @@
-import type { Bus, Logger } from '@streamgate/platform';
+import { Bus, Logger, SpanKind, withSpan } from '@streamgate/platform';
 import {
   RtpInfoEntry, RtspHeaders, RtspParseError, RtspRequest, RtspStatus, TransportSpec, formatRange, formatRtpInfo, formatSession,
   formatTransport, parseCSeq, parseRange, parseResourcePath, parseRtspUrl, parseSession, parseTransports, urlAuthority,
@@ -21,6 +21,7 @@ export interface RequestHandlerOptions {
   describeTimeoutMs: number;
 }
 
+const TRACED_METHODS = new Set(['DESCRIBE', 'SETUP', 'PLAY', 'TEARDOWN']);
 const SUPPORTED = ['OPTIONS', 'DESCRIBE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER'];
 /** RFC 2326 methods a play-only server knows but does not allow (405, not 501). */
 const KNOWN_NOT_ALLOWED = new Set(['ANNOUNCE', 'RECORD', 'REDIRECT']);
@@ -48,7 +49,9 @@ export class RtspRequestHandler {
       headers.set('CSeq', String(parseCSeq(cseq)));
       headers.set('Server', 'streamgate');
       if (req.version !== 'RTSP/1.0') throw new RtspStatusError(RtspStatus.RtspVersionNotSupported, `version ${req.version}`);
-      return await this.dispatch(conn, req, headers);
+      // Session setup is traced (its DESCRIBE asks the packetizer over the bus); keepalives are not.
+      if (!TRACED_METHODS.has(req.method)) return await this.dispatch(conn, req, headers);
+      return await withSpan(`RTSP ${req.method}`, { 'rtsp.method': req.method }, async () => this.dispatch(conn, req, headers), { kind: SpanKind.SERVER });
     } catch (err) {
       return { response: { statusCode: this.statusOf(err, req, conn), headers: this.errorHeaders(headers, err) } };
     }
