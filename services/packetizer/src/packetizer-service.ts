@@ -341,7 +341,11 @@ export class PacketizerService {
     const st = this.streams.get(stream);
     const frame = wantKeyframe ? st?.latestKeyframe : st?.latestFrame;
     if (!frame) return this.replyNotFound(msg, stream);
-    msg.respond(encodeEnvelope({ kind: 'frame', codec: frame.codec, keyframe: frame.keyframe, receivedAt: frame.receivedAt, data: joinAnnexB(frame.nalus) }));
+    // Parameter sets go before every reply (keyframes already carry them), so the bytes parse
+    // on their own as one access unit.
+    const config = st?.processor.videoConfig;
+    const nalus = frame.keyframe || !config ? frame.nalus : [...(config.vps ? [config.vps] : []), config.sps, config.pps, ...frame.nalus];
+    msg.respond(encodeEnvelope({ kind: 'frame', codec: frame.codec, keyframe: frame.keyframe, receivedAt: frame.receivedAt, data: joinAnnexB(nalus) }));
   }
 
   private malformed(st: StreamState, err: Error): void {
