@@ -16,7 +16,7 @@ export interface RunningControlApi extends RunningService {
 }
 
 export async function startControlApi(ctx: ServiceContext): Promise<RunningControlApi> {
-  const bootStreams = readStreamsConfig(ctx.config.STREAMS_CONFIG);
+  const bootStreams = readStreamsConfig(ctx.config.STREAMS_CONFIG, ctx.config.STREAMS_CREDENTIALS);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forContext(ctx), {
     logger: new NestPinoLogger(ctx.logger),
     bodyParser: false,

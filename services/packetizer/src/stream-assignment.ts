@@ -33,10 +33,8 @@ export class StreamAssignment {
       leaseTtlMs: options.leaseTtlMs ?? 10_000,
       resources: () => this.liveStreams(),
       onAcquire: options.onAcquire,
-      onRelease: (stream, reason) => {
-        if (reason !== 'removed' && reason !== 'shutdown') ctx.metrics.leaseHandovers.inc({ group: 'packetizer', reason });
-        return options.onRelease(stream, reason);
-      },
+      onRelease: options.onRelease,
+      metrics: ctx.metrics,
       onError: (err) => ctx.logger.warn({ err }, 'packetizer ownership round failed'),
     });
   }
@@ -80,7 +78,6 @@ export class StreamAssignment {
         // A status entry that is not JSON is ignored like a missing one.
       }
     }
-    this.ctx.metrics.ownedStreams.set({ group: 'packetizer' }, this.ownership.owned().length);
     return [...live];
   }
 }

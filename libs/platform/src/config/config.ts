@@ -46,6 +46,11 @@ export const ConfigSchema = z.object({
   RTMP_REQUIRE_KNOWN_KEYS: bool.default(false),
   /** config.json with {"streams":[...]} loaded at boot (default ./config.json when present). */
   STREAMS_CONFIG: z.string().optional(),
+  /**
+   * Camera credentials kept apart from config.json (a Kubernetes Secret):
+   * {"streams":[{"name","username","password"}]}, joined to the config by name at boot.
+   */
+  STREAMS_CREDENTIALS: z.string().optional(),
   /** When set, mutating API routes need `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
   API_KEY: z.string().min(8, 'API_KEY must be at least 8 characters').optional(),
   /** Require the API key on read routes too. */

@@ -1,3 +1,4 @@
+import type { MetricsCatalog } from '../metrics/catalog';
 import type { StateStore } from '../store/state-store';
 import { Lease } from './lease';
 import { Membership } from './membership';
@@ -20,6 +21,8 @@ export interface OwnershipOptions {
   onAcquire: (key: string) => void | Promise<void>;
   onRelease: (key: string, reason: ReleaseReason) => void | Promise<void>;
   onError?: (err: unknown) => void;
+  /** Metrics: after each round, how many instances are live and how much this one owns. */
+  metrics?: MetricsCatalog;
 }
 
 /**
@@ -83,7 +86,10 @@ export class OwnershipManager {
   private async giveUp(key: string, reason: ReleaseReason, release: boolean): Promise<void> {
     const lease = this.leases.get(key);
     this.leases.delete(key);
-    if (reason === 'rebalanced' || reason === 'lost') this.handovers++;
+    if (reason === 'rebalanced' || reason === 'lost') {
+      this.handovers++;
+      this.options.metrics?.leaseHandovers.inc({ group: this.options.group, reason });
+    }
     await this.options.onRelease(key, reason);
     if (release && lease) await lease.release();
   }
@@ -109,6 +115,7 @@ export class OwnershipManager {
       if (preferred !== undefined && preferred !== self) await this.giveUp(key, 'rebalanced', true);
     }
 
+    this.options.metrics?.instances.set({ group: this.options.group }, live.length);
     for (const key of wanted) {
       if (this.leases.has(key) || this.stopped) continue;
       if (preferredOwner(key, live) !== self) continue;
@@ -118,5 +125,6 @@ export class OwnershipManager {
         await this.options.onAcquire(key);
       }
     }
+    this.options.metrics?.ownedStreams.set({ group: this.options.group }, this.leases.size);
   }
 }

@@ -253,4 +253,23 @@ describe('API key, CORS and config.json at boot', () => {
     }
     await assert.rejects(startApi(dir, { STREAMS_CONFIG: join(dir, 'missing.json') }), /STREAMS_CONFIG=.*missing\.json: file not found/);
   });
+
+  test('STREAMS_CREDENTIALS (a Secret) supplies the passwords config.json must not hold', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-creds-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ streams: [{ name: 'gate', rtsp_url: 'rtsp://10.0.0.9/live', enabled: false }] }));
+    writeFileSync(join(dir, 'cameras.json'), JSON.stringify({ streams: [{ name: 'gate', username: 'admin', password: SECRET }] }));
+    const h = await startApi(dir, { STREAMS_CONFIG: join(dir, 'config.json'), STREAMS_CREDENTIALS: join(dir, 'cameras.json') });
+    try {
+      const gate = (await (await fetch(`${h.base}/api/streams/gate`)).json()) as { rtsp_url: string };
+      assert.equal(gate.rtsp_url, 'rtsp://***:***@10.0.0.9/live', 'credentials joined by name, shown masked');
+      const stored = JSON.parse((await h.ctx.store.get('streams/gate')) ?? '{}') as { password?: string };
+      assert.equal(stored.password, SECRET);
+      for (const line of h.logs) assert.ok(!line.includes(SECRET), line);
+    } finally {
+      await stopApi(h);
+    }
+    writeFileSync(join(dir, 'cameras.json'), `{"streams": [{"name": "gate", "password": "${SECRET}" oops`);
+    await assert.rejects(startApi(dir, { STREAMS_CONFIG: join(dir, 'config.json'), STREAMS_CREDENTIALS: join(dir, 'cameras.json') }), (err: unknown) =>
+      err instanceof Error && /cameras\.json: not valid JSON/.test(err.message) && !err.message.includes(SECRET));
+  });
 });

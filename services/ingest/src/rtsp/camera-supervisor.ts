@@ -62,6 +62,7 @@ export class CameraSupervisor {
       onAcquire: (name) => this.acquire(name),
       onRelease: (name, reason) => this.release(name, reason),
       onError: (err) => options.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'camera ownership round failed'),
+      metrics: options.statusMetrics?.metrics,
     });
   }
 
