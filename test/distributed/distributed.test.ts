@@ -4,6 +4,7 @@ import { RedisStateStore } from '@streamgate/platform';
 import { RealServer, startNatsServer, startRedisServer } from '@streamgate/platform/testing';
 import { GstRtspServer, RtspReader, killAll, makeTestClip, spawnTracked, startGstRtspServer, waitFor } from '@streamgate/testing';
 import { ClusterPorts, ServiceProcess, clusterPorts, ingestEnv, startService } from './cluster';
+import { startPrometheus } from '../observe/prometheus-harness';
 
 /**
  * Issue "Distributed mode": five processes (2 ingest, packetizer, egress, control API) over a
@@ -100,6 +101,25 @@ describe('distributed: NATS + Redis, one process per service', { timeout: 600_00
       const video = reader.stats().tracks.find((t) => t.media === 'video');
       assert.ok((video?.packets ?? 0) > 20, `${CAMERAS[i]}: ${video?.packets} video packets`);
       await reader.close();
+    }
+  });
+
+  test('a real Prometheus scrapes every process: all up, ingest instances and camera state visible', async () => {
+    const [packetizer, egress, control] = services;
+    const prom = await startPrometheus([
+      { job: 'ingest-a', port: ingestA.metricsPort }, { job: 'ingest-b', port: ingestB.metricsPort },
+      { job: 'packetizer', port: packetizer.metricsPort }, { job: 'rtsp-egress', port: egress.metricsPort }, { job: 'control-api', port: control.metricsPort },
+    ]);
+    try {
+      await prom.waitFor('count(up == 1)', (v) => v[0] === 5, 20_000);
+      await prom.waitFor('max(streamgate_instances{group="ingest"})', (v) => v[0] === 2, 20_000);
+      const up = await prom.waitFor('sum(streamgate_stream_up{source="rtsp"})', (v) => v[0] === CAMERAS.length, 20_000);
+      assert.deepEqual(up, [CAMERAS.length]);
+      const owned = await prom.query('streamgate_owned_streams{group="ingest"}');
+      assert.equal(owned.reduce((n, r) => n + Number(r.value[1]), 0), CAMERAS.length, 'owned counts add up across pods');
+      await prom.waitFor('sum(streamgate_bus_connected)', (v) => v[0] === 5, 20_000);
+    } finally {
+      await prom.stop();
     }
   });
 
