@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { killAll, waitFor, withTimeout } from '@streamgate/testing';
 import { decodeJson } from '@streamgate/contracts';
-import { parseAudioSpecificConfig, parseAudioTag, parseVideoTag } from '@streamgate/protocol-rtmp';
+import { parseAudioTag, parseVideoTag } from '@streamgate/protocol-rtmp';
+import { parseAudioSpecificConfig } from '@streamgate/protocol-rtp';
 import { IngestSubjects, RtmpKickReply, RtmpPublisherList, ingestStatusKey } from '@streamgate/contracts';
 import { TestIngest, pushWithFfmpeg, startTestIngest } from '../test-support/ingest-harness';
 
@@ -58,7 +59,7 @@ describe('RTMP ingest with real ffmpeg publishers', () => {
 
     const audio = tags.filter((t) => t.tagType === 8).map((t) => parseAudioTag(t.data));
     assert.ok(audio[0].codec === 'aac' && audio[0].packetType === 'sequence-header');
-    assert.equal(parseAudioSpecificConfig(audio[0].data).samplingFrequency, 48000);
+    assert.equal(parseAudioSpecificConfig(audio[0].data).sampleRate, 48000);
     assert.ok(audio.length > 80, `${audio.length} audio tags`);
     assert.ok(tags.some((t) => t.tagType === 18), 'onMetaData script tag forwarded');
     assert.ok(tags.every((t) => t.receivedAt > started.at - 1000 && t.receivedAt <= Date.now()));

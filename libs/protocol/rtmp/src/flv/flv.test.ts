@@ -6,10 +6,10 @@ import fc from 'fast-check';
 import { amf0Property } from '../amf0/amf0-types';
 import { Amf0Error } from '../amf0/amf0-error';
 import { ChunkDecoder } from '../chunk/chunk-decoder';
-import { parseAudioSpecificConfig } from './audio-specific-config';
+import {
+  AudioSpecificConfigError, AvcConfigError, NalFramingError, parseAudioSpecificConfig, parseAvcDecoderConfig, splitAvcc,
+} from '@streamgate/protocol-rtp';
 import { parseAudioTag } from './audio-tag';
-import { parseAvcDecoderConfigurationRecord } from './avc-decoder-configuration-record';
-import { splitAvccNalus } from './avcc-nalus';
 import { FlvError } from './flv-error';
 import { parseScriptTag } from './script-tag';
 import { AvcVideoTag, parseVideoTag } from './video-tag';
@@ -31,10 +31,10 @@ describe('FLV tags from ffmpeg 5.1 (libx264 High, -bf 2, AAC 44.1 kHz)', () => {
     const tag = avc(video[0]);
     assert.equal(tag.packetType, 'sequence-header');
     assert.equal(tag.keyframe, true);
-    const rec = parseAvcDecoderConfigurationRecord(tag.data);
-    assert.equal(rec.profile, 100);
-    assert.equal(rec.level, 13);
-    assert.equal(rec.lengthSizeMinusOne, 3);
+    const rec = parseAvcDecoderConfig(tag.data);
+    assert.equal(rec.profileIndication, 100);
+    assert.equal(rec.levelIndication, 13);
+    assert.equal(rec.lengthSize, 4);
     assert.equal(rec.sps.length, 1);
     assert.equal(rec.pps.length, 1);
     assert.equal(rec.sps[0][0] & 0x1f, 7);
@@ -46,23 +46,22 @@ describe('FLV tags from ffmpeg 5.1 (libx264 High, -bf 2, AAC 44.1 kHz)', () => {
     assert.equal(tag.packetType, 'nalu');
     assert.equal(tag.keyframe, true);
     assert.equal(tag.compositionTime, 80);
-    const types = splitAvccNalus(tag.data, 4).map((n) => n[0] & 0x1f);
+    const types = splitAvcc(tag.data, 4).map((n) => n[0] & 0x1f);
     assert.deepEqual(types, [6, 5]);
   });
 
   test('B-frames give non-zero composition offsets; every NALU tag splits cleanly', () => {
     const ctss = video.slice(1).map((b) => avc(b).compositionTime);
     assert.deepEqual([...new Set(ctss)].sort((a, b) => a - b), [40, 80, 120, 160]);
-    for (const b of video.slice(1)) assert.ok(splitAvccNalus(avc(b).data, 4).length >= 1);
+    for (const b of video.slice(1)) assert.ok(splitAvcc(avc(b).data, 4).length >= 1);
   });
 
   test('AAC sequence header → AudioSpecificConfig: AAC LC, 44100 Hz, mono', () => {
     const tag = parseAudioTag(audio[0]);
     assert.equal(tag.codec, 'aac');
     assert.equal(tag.codec === 'aac' && tag.packetType, 'sequence-header');
-    assert.deepEqual(parseAudioSpecificConfig(tag.data), {
-      objectType: 2, samplingFrequencyIndex: 4, samplingFrequency: 44100, channelConfiguration: 1,
-    });
+    const asc = parseAudioSpecificConfig(tag.data);
+    assert.deepEqual([asc.objectType, asc.sampleRate, asc.channels], [2, 44100, 1]);
     const raw = parseAudioTag(audio[1]);
     assert.equal(raw.codec === 'aac' && raw.packetType, 'raw');
   });
@@ -80,8 +79,8 @@ describe('FLV tags from ffmpeg 5.1 (libx264 High, -bf 2, AAC 44.1 kHz)', () => {
     const copies = video.map((b) => b.slice());
     const tag = avc(video[1]);
     assert.equal(tag.data.buffer, video[1].buffer);
-    splitAvccNalus(tag.data, 4);
-    parseAvcDecoderConfigurationRecord(avc(video[0]).data);
+    splitAvcc(tag.data, 4);
+    parseAvcDecoderConfig(avc(video[0]).data);
     assert.deepEqual(video, copies);
   });
 });
@@ -104,24 +103,26 @@ describe('FLV decode-only cases', () => {
     // objectType 31 → 32 + 10 = 42; index 15 → explicit 12345 Hz; channels 2
     const bits = '11111' + '001010' + '1111' + (12345).toString(2).padStart(24, '0') + '0010';
     const bytes = Uint8Array.from(bits.padEnd(48, '0').match(/.{8}/g) ?? [], (b) => parseInt(b, 2));
-    assert.deepEqual(parseAudioSpecificConfig(bytes), { objectType: 42, samplingFrequencyIndex: 15, samplingFrequency: 12345, channelConfiguration: 2 });
+    const asc = parseAudioSpecificConfig(bytes);
+    assert.deepEqual([asc.objectType, asc.sampleRate, asc.channels], [42, 12345, 2]);
   });
 
   const ERRORS: [string, () => unknown][] = [
     ['empty video tag', () => parseVideoTag(new Uint8Array(0))],
     ['AVC tag shorter than 5 bytes', () => parseVideoTag(Uint8Array.of(0x17, 1))],
     ['unknown AVCPacketType', () => parseVideoTag(Uint8Array.of(0x17, 9, 0, 0, 0))],
-    ['record version 0', () => parseAvcDecoderConfigurationRecord(Uint8Array.of(0, 100, 0, 31, 0xff, 0xe1, 0))],
-    ['SPS longer than the record', () => parseAvcDecoderConfigurationRecord(Uint8Array.of(1, 100, 0, 31, 0xff, 0xe1, 0, 9, 0x67))],
-    ['NALU length beyond the data', () => splitAvccNalus(Uint8Array.of(0, 0, 0, 9, 0x65), 4)],
-    ['truncated NALU length', () => splitAvccNalus(Uint8Array.of(0, 0, 0, 1, 0x65, 0), 4)],
+    ['record version 0', () => parseAvcDecoderConfig(Uint8Array.of(0, 100, 0, 31, 0xff, 0xe1, 0))],
+    ['SPS longer than the record', () => parseAvcDecoderConfig(Uint8Array.of(1, 100, 0, 31, 0xff, 0xe1, 0, 9, 0x67))],
+    ['NALU length beyond the data', () => splitAvcc(Uint8Array.of(0, 0, 0, 9, 0x65), 4)],
+    ['truncated NALU length', () => splitAvcc(Uint8Array.of(0, 0, 0, 1, 0x65, 0), 4)],
     ['AudioSpecificConfig of one byte', () => parseAudioSpecificConfig(Uint8Array.of(0x12))],
     ['reserved frequency index 13', () => parseAudioSpecificConfig(Uint8Array.of(0x16, 0x88))],
   ];
-  for (const [name, fn] of ERRORS) test(`FlvError: ${name}`, () => assert.throws(fn, FlvError));
+  for (const [name, fn] of ERRORS) test(`typed error: ${name}`, () => assert.throws(fn, isTyped));
 
   test('NALU count is bounded', () => {
-    assert.throws(() => splitAvccNalus(new Uint8Array(40), 4, { maxNalus: 5 }), /more than 5 NAL units/);
+    const tenNalus = Uint8Array.from({ length: 50 }, (_x, i) => (i % 5 === 3 ? 1 : i % 5 === 4 ? 0x65 : 0));
+    assert.throws(() => splitAvcc(tenNalus, 4, 5), /more than 5 NAL units/);
   });
 });
 
@@ -137,12 +138,12 @@ describe('FLV fuzz (seeded from the ffmpeg tags)', () => {
         for (const [at, v] of edits) b[at % b.byteLength] = v;
         try {
           const v = parseVideoTag(b);
-          if (v.codec === 'avc' && v.packetType === 'sequence-header') parseAvcDecoderConfigurationRecord(v.data);
-          if (v.codec === 'avc' && v.packetType === 'nalu') splitAvccNalus(v.data, 4);
+          if (v.codec === 'avc' && v.packetType === 'sequence-header') parseAvcDecoderConfig(v.data);
+          if (v.codec === 'avc' && v.packetType === 'nalu') splitAvcc(v.data, 4);
           const a = parseAudioTag(b);
           if (a.codec === 'aac' && a.packetType === 'sequence-header') parseAudioSpecificConfig(a.data);
         } catch (err) {
-          assert.ok(err instanceof FlvError, String(err));
+          assert.ok(isTyped(err), String(err));
         }
         try {
           parseScriptTag(b);
@@ -153,3 +154,9 @@ describe('FLV fuzz (seeded from the ffmpeg tags)', () => {
     ), { numRuns: 500 });
   });
 });
+
+/** FLV framing errors, and the codec library's errors for the AVC/AAC structures inside tags. */
+function isTyped(err: unknown): boolean {
+  return err instanceof FlvError || err instanceof Amf0Error || err instanceof AvcConfigError
+    || err instanceof AudioSpecificConfigError || err instanceof NalFramingError;
+}
