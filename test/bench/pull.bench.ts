@@ -1,0 +1,257 @@
+/**
+ * RTSP pull benchmark (issue "Pull RTSP cameras"): 1, 10 and 50 cameras at 360p25 ~1 Mbit/s
+ * (GStreamer RTSP servers in `--file` mode, one pre-encoded MP4) pulled over TCP and over UDP
+ * into ONE all-in-one gateway process, cameras added through POST /api/config/streams.
+ * Measures the gateway's CPU per camera (/proc utime+stime), RSS, and loss from the gateway's
+ * own status (packets_lost vs packets_received) and from a few RtspReaders on the republished
+ * streams.
+ *
+ *   npm run build && node dist/test/bench/pull.bench.js [--cameras 1,10,50] [--transports tcp,udp]
+ *     [--window 20] [--settle 8] [--readers 3] [--per-server 25] [--out FILE]
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { delay, killAll, makeTestClip, RtspReader, TestClip, waitFor } from '@streamgate/testing';
+import { CameraServers } from './camera-servers';
+import { firstLine, GatewayProcess, log, sourceRevision, startAllInOne } from './gateway-process';
+import { cpuSeconds, machineBusyPct, machineJiffies, rssMiB, sampleRss } from './proc-stats';
+import { summarizeWindow } from './reader-fleet';
+
+const { values: args } = parseArgs({
+  options: {
+    cameras: { type: 'string', default: '1,10,50' },
+    transports: { type: 'string', default: 'tcp,udp' },
+    window: { type: 'string', default: '20' },
+    settle: { type: 'string', default: '8' },
+    readers: { type: 'string', default: '3' },
+    'per-server': { type: 'string', default: '25' },
+    'clip-seconds': { type: 'string', default: '120' },
+    'video-kbps': { type: 'string', default: '900' },
+    'no-audio': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+
+type Transport = 'tcp' | 'udp';
+const cameraCounts = args.cameras.split(',').map(Number).filter((n) => n > 0);
+const transports = args.transports.split(',').filter((t): t is Transport => t === 'tcp' || t === 'udp');
+const windowSec = Number(args.window);
+const settleSec = Number(args.settle);
+const readerCount = Number(args.readers);
+
+interface StreamStatus {
+  name: string;
+  playing: boolean;
+  packets_received: number;
+  packets_lost: number;
+  bytes_received: number;
+  reconnects: number;
+  fps: number;
+}
+
+interface PullRow {
+  transport: Transport;
+  cameras: number;
+  playing: number;
+  cpuPct: number;
+  idleCpuPct: number;
+  rssPeakMiB: number;
+  idleRssMiB: number;
+  kbpsPerCamera: number;
+  packetsPerSecPerCamera: number;
+  lossPct: number;
+  worstCameraLossPct: number;
+  reconnects: number;
+  readers: number;
+  readerLossMeanPct: number;
+  readerLossMaxPct: number;
+  readerMbps: number;
+  camerasCpuPct: number;
+  machineBusyPct: number;
+}
+
+async function statuses(gw: GatewayProcess, names: Set<string>): Promise<Map<string, StreamStatus>> {
+  const res = await gw.api<{ streams: StreamStatus[] }>('GET', '/api/streams');
+  return new Map(res.streams.filter((s) => names.has(s.name)).map((s) => [s.name, s]));
+}
+
+function sumCpu(pids: number[]): number {
+  return pids.reduce((a, pid) => a + cpuSeconds(pid), 0);
+}
+
+async function measure(gw: GatewayProcess, cams: CameraServers, transport: Transport, n: number, idle: { cpu: number; rss: number }): Promise<PullRow> {
+  const names = cams.names.slice(0, n);
+  const nameSet = new Set(names);
+  const loaded = await gw.api<{ results?: { status: string; reason?: string }[] }>('POST', '/api/config/streams', {
+    streams: names.map((name) => ({ name, rtsp_url: cams.url(name), transport })),
+  });
+  const failed = (loaded.results ?? []).filter((r) => r.status === 'failed');
+  if (failed.length) throw new Error(`POST /api/config/streams: ${failed.length} failed, first: ${failed[0].reason}`);
+  const addedAt = Date.now();
+  await waitFor(async () => {
+    const st = await statuses(gw, nameSet);
+    return [...st.values()].filter((s) => s.playing).length === n ? true : undefined;
+  }, 30_000 + n * 1000, `${n} cameras playing`, 500);
+  log(`  ${n} cameras playing after ${((Date.now() - addedAt) / 1000).toFixed(1)} s`);
+  const readers: RtspReader[] = [];
+  for (const name of names.slice(0, readerCount)) {
+    readers.push(await RtspReader.open(`rtsp://127.0.0.1:${gw.rtspPort}/${name}`, { transport: 'tcp', timeoutMs: 10_000 }));
+  }
+  await delay(settleSec * 1000);
+
+  const s0 = await statuses(gw, nameSet);
+  const r0 = readers.map((r) => r.stats());
+  const c0 = cpuSeconds(gw.pid);
+  const g0 = sumCpu(cams.pids);
+  const m0 = machineJiffies();
+  const t0 = performance.now();
+  const rss = sampleRss(gw.pid);
+  await delay(windowSec * 1000);
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(gw.pid) - c0;
+  const camsCpu = sumCpu(cams.pids) - g0;
+  const machine = machineBusyPct(m0, machineJiffies());
+  const rssPeakMiB = rss.stop();
+  const r1 = readers.map((r) => r.stats());
+  const s1 = await statuses(gw, nameSet);
+
+  let received = 0;
+  let lost = 0;
+  let bytes = 0;
+  let reconnects = 0;
+  let worst = 0;
+  for (const name of names) {
+    const a = s1.get(name);
+    const b = s0.get(name);
+    if (!a || !b) continue;
+    const dr = a.packets_received - b.packets_received;
+    const dl = a.packets_lost - b.packets_lost;
+    received += dr;
+    lost += dl;
+    bytes += a.bytes_received - b.bytes_received;
+    reconnects += a.reconnects - b.reconnects;
+    worst = Math.max(worst, dr + dl > 0 ? (100 * dl) / (dr + dl) : 100);
+  }
+  const readerWindow = summarizeWindow(r0, r1, elapsed, 0);
+  await Promise.all(readers.map((r) => r.close(2000)));
+  // Remove the cameras; the gateway TEARDOWNs, so every GStreamer pipeline stops and the next step starts afresh.
+  for (const name of names) await gw.api('DELETE', `/api/streams/${name}`);
+  await waitFor(() => (cams.sessions() === 0 ? true : undefined), 20_000, 'camera sessions to close', 250).catch((e: unknown) => {
+    log(`  ${e instanceof Error ? e.message : String(e)} (${cams.sessions()} left)`);
+  });
+  await delay(2000);
+
+  return {
+    transport,
+    cameras: n,
+    playing: [...s1.values()].filter((s) => s.playing).length,
+    cpuPct: (100 * cpu) / elapsed,
+    idleCpuPct: idle.cpu,
+    rssPeakMiB,
+    idleRssMiB: idle.rss,
+    kbpsPerCamera: (bytes * 8) / 1000 / elapsed / n,
+    packetsPerSecPerCamera: received / elapsed / n,
+    lossPct: received + lost > 0 ? (100 * lost) / (received + lost) : 100,
+    worstCameraLossPct: worst,
+    reconnects,
+    readers: readers.length,
+    readerLossMeanPct: readerWindow.meanLossPct,
+    readerLossMaxPct: readerWindow.maxLossPct,
+    readerMbps: readerWindow.meanMbps,
+    camerasCpuPct: (100 * camsCpu) / elapsed,
+    machineBusyPct: machine,
+  };
+}
+
+const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
+
+function table(rows: PullRow[]): string {
+  const head = [
+    '| transport | cameras (playing) | gateway CPU % of a core | idle CPU % | CPU per camera, % of a core | CPU per extra camera, % of a core | peak RSS MiB | RSS per extra camera MiB | kbit/s per camera | RTP pkt/s per camera | loss % all / worst camera | reconnects | readers: loss % mean / max, Mbit/s | camera servers CPU % | machine busy % |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const lines = rows.map((r) => {
+    const one = rows.find((x) => x.transport === r.transport && x.cameras === 1);
+    const extra = one && r.cameras > 1 ? (r.cpuPct - one.cpuPct) / (r.cameras - 1) : NaN;
+    return `| ${r.transport} | ${r.cameras} (${r.playing}) | ${f(r.cpuPct)} | ${f(r.idleCpuPct)} | ${f((r.cpuPct - r.idleCpuPct) / r.cameras, 2)} | ` +
+      `${f(extra, 2)} | ${f(r.rssPeakMiB, 0)} | ${f(one && r.cameras > 1 ? (r.rssPeakMiB - one.rssPeakMiB) / (r.cameras - 1) : NaN, 2)} | ${f(r.kbpsPerCamera, 0)} | ` +
+      `${f(r.packetsPerSecPerCamera, 0)} | ${f(r.lossPct, 3)} / ${f(r.worstCameraLossPct, 3)} | ${r.reconnects} | ` +
+      `${r.readers}: ${f(r.readerLossMeanPct, 2)} / ${f(r.readerLossMaxPct, 2)}, ${f(r.readerMbps, 2)} | ${f(r.camerasCpuPct)} | ${f(r.machineBusyPct, 0)} |`;
+  });
+  return [...head, ...lines].join('\n');
+}
+
+async function environment(clip: TestClip, cams: CameraServers): Promise<string> {
+  const [ffmpeg, gst, rev] = await Promise.all([
+    firstLine('ffmpeg', ['-version']), firstLine('gst-launch-1.0', ['--version']), sourceRevision(),
+  ]);
+  const p = clip.params;
+  return [
+    `- machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}; ${ffmpeg}; ${gst}; streamgate ${rev}`,
+    `- cameras: ${cams.names.length} mounts on ${cams.servers.length} GStreamer RTSP server process(es) (python helper --file, shared media), ` +
+      `${p.width}x${p.height}@${p.fps} H.264 High (${p.bframes} B-frames, GOP ${p.gop}) at ${p.videoBitrateKbps} kbit/s` +
+      `${p.audio ? ' + AAC-LC 128 kbit/s' : ''}, ${p.seconds} s clip played from the start for each step`,
+    `- gateway: node dist/services/all-in-one.js, cameras added in one POST /api/config/streams with transport tcp or udp; ` +
+      `${readerCount} RtspReader(s) (TCP) on the first republished streams; window ${windowSec} s after all cameras play + ${settleSec} s`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const audio = !args['no-audio'];
+  log('rendering (or reusing) the 360p25 clip…');
+  const clip = await makeTestClip({
+    seconds: Number(args['clip-seconds']), width: 640, height: 360, fps: 25, bframes: 0, gop: 50, audio,
+    videoBitrateKbps: Number(args['video-kbps']), cacheDir: join(tmpdir(), 'streamgate-bench-clips'), timeoutMs: 600_000,
+  });
+  const maxCams = Math.max(...cameraCounts);
+  const cams = await CameraServers.start(maxCams, Number(args['per-server']), clip.mp4, audio);
+  const rows: PullRow[] = [];
+  const notes: string[] = [];
+  let gw: GatewayProcess | undefined;
+  try {
+    gw = await startAllInOne();
+    const c0 = cpuSeconds(gw.pid);
+    await delay(5000);
+    const idle = { cpu: (100 * (cpuSeconds(gw.pid) - c0)) / 5, rss: rssMiB(gw.pid) };
+    log(`gateway idle: CPU ${idle.cpu.toFixed(1)} %, RSS ${idle.rss.toFixed(0)} MiB (pid ${gw.pid})`);
+    for (const transport of transports) {
+      for (const n of cameraCounts) {
+        log(`${transport}: ${n} cameras…`);
+        try {
+          const row = await measure(gw, cams, transport, n, idle);
+          rows.push(row);
+          log(`  CPU ${row.cpuPct.toFixed(1)} % (${((row.cpuPct - row.idleCpuPct) / n).toFixed(2)} % per camera), RSS ${row.rssPeakMiB.toFixed(0)} MiB, ` +
+            `loss ${row.lossPct.toFixed(3)} %, ${row.kbpsPerCamera.toFixed(0)} kbit/s per camera, cameras CPU ${row.camerasCpuPct.toFixed(0)} %, machine ${row.machineBusyPct.toFixed(0)} %`);
+        } catch (e) {
+          const why = e instanceof Error ? e.message : String(e);
+          notes.push(`${transport} × ${n}: not measured: ${why.split('\n')[0]}`);
+          log(`  failed: ${why}`);
+        }
+      }
+    }
+  } finally {
+    await gw?.stop();
+    await cams.stop();
+  }
+  const report = [
+    `Run ${new Date().toISOString()}, ${((Date.now() - started) / 60_000).toFixed(1)} min.`,
+    '',
+    await environment(clip, cams),
+    ...notes.map((n) => `- ${n}`),
+    '',
+    table(rows),
+    '',
+  ].join('\n');
+  process.stdout.write(report);
+  if (args.out) writeFileSync(args.out, report);
+}
+
+main()
+  .catch((e: unknown) => {
+    log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => killAll());
