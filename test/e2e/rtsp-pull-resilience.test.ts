@@ -15,7 +15,7 @@ import {
 const playing = (s: Record<string, unknown>): boolean => s.connected === true && s.playing === true && Number(s.packets_received) > 0;
 const SECRET = 'Wr0ng-but-S3cret-pw';
 
-describe('RTSP pull resilience (all-in-one, GStreamer cameras)', { timeout: 200_000 }, () => {
+describe('RTSP pull resilience (all-in-one, GStreamer cameras)', { timeout: 300_000 }, () => {
   let pg: PullGateway;
   const cameras: GstRtspServer[] = [];
   const processes: TrackedProcess[] = [];
@@ -75,12 +75,12 @@ describe('RTSP pull resilience (all-in-one, GStreamer cameras)', { timeout: 200_
       assert.equal(s.reconnects, 0);
     });
 
-    test('a 5 s session timeout: keepalives hold the pull for 60+ s (packets grow, no reconnect, one camera session)', async () => {
+    test('a 5 s session timeout: keepalives hold the pull for over two minutes (packets grow, no reconnect, one camera session)', async () => {
       const cam = await startCamera({ sessionTimeoutSec: 5 });
       cameras.push(cam);
       await pg.addCamera({ name: 'short_timeout', rtsp_url: cam.url('cam'), transport: 'udp' });
       let last = Number((await pg.waitStatus('short_timeout', 'playing', playing)).packets_received);
-      for (let t = 0; t < 62; t += 10) {
+      for (let t = 0; t < 125; t += 10) {
         await delay(10_000);
         const s = await pg.status('short_timeout');
         assert.ok(playing(s), JSON.stringify(s));
