@@ -31,7 +31,7 @@ export function createMetricsCatalog(service: string) {
     readersDropped: new Counter({ name: 'streamgate_stream_readers_dropped_total', help: 'Readers dropped for being too slow', labelNames: ['stream'], registers: r }),
     latency: new Histogram({
       name: 'streamgate_stream_latency_seconds', help: 'Time from ingest receive to egress send, per access unit',
-      labelNames: ['stream'], buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: r,
+      labelNames: ['stream'], buckets: [0.00025, 0.0005, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: r,
     }),
     busMessages: new Counter({ name: 'streamgate_bus_messages_total', help: 'Bus messages published', labelNames: ['kind'], registers: r }),
     busBytes: new Counter({ name: 'streamgate_bus_sent_bytes_total', help: 'Bus payload bytes published', labelNames: ['kind'], registers: r }),
@@ -67,4 +67,13 @@ export function createMetricsCatalog(service: string) {
       }
     },
   };
+}
+
+/**
+ * Wall-clock milliseconds with sub-millisecond resolution, for latency stamps that cross
+ * processes (`receivedAt` in the media envelope is a float64). Date.now() would round every
+ * ingest-to-egress latency to whole milliseconds.
+ */
+export function preciseNowMs(): number {
+  return performance.timeOrigin + performance.now();
 }

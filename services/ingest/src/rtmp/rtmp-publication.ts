@@ -3,7 +3,7 @@
  * `stream.<s>.events`, and keeps `status/<s>/ingest` fresh while it lasts.
  */
 import { Subjects, StreamEvent, encodeEnvelope, encodeJson, SourceDescription } from '@streamgate/contracts';
-import type { Bus, Logger, StateStore, StatusMetrics } from '@streamgate/platform';
+import { Bus, Logger, StateStore, StatusMetrics, preciseNowMs } from '@streamgate/platform';
 import { parseAudioTag, parseVideoTag } from '@streamgate/protocol-rtmp';
 import { RtmpPublisherInfo, ingestStatusKey } from '@streamgate/contracts';
 import type { FlvTagKind, Publication } from './publish-gate';
@@ -71,7 +71,7 @@ export class RtmpPublication implements Publication {
 
   media(tagType: FlvTagKind, timestamp: number, body: Uint8Array): void {
     if (this.ended) return;
-    const receivedAt = Date.now();
+    const receivedAt = preciseNowMs();
     this.packets++;
     this.bytes += body.byteLength;
     if (isConfigTag(tagType, body)) this.configTags.set(tagType, { tag_type: tagType, timestamp, data: Buffer.from(body).toString('base64') });

@@ -14,7 +14,7 @@ import {
   ClientAuthenticator, Credentials, InterleavedFrame, RtspParseError, RtspResponse, describeBaseUrl, parseRtspUrl,
   parseSession, redirectUrl, splitUserinfo,
 } from '@streamgate/protocol-rtsp';
-import { redactUrlCredentials } from '@streamgate/platform';
+import { redactUrlCredentials, preciseNowMs } from '@streamgate/platform';
 import { CameraDescription, describeCamera } from './camera-description';
 import { RtspClientConnection } from './rtsp-client-connection';
 import {
@@ -335,7 +335,7 @@ export class RtspClientSession {
   }
 
   private onInterleaved(frames: InterleavedFrame[]): void {
-    const receivedAt = Date.now();
+    const receivedAt = preciseNowMs();
     // One batch per channel per TCP read, in arrival order within each channel.
     const batches = new Map<number, Uint8Array[]>();
     for (const f of frames) {
