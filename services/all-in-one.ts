@@ -3,7 +3,9 @@
  * memory store (`npm start`). It composes the same start functions each service's own main
  * runs; nothing here is specific to running them together except sharing one context.
  */
-import { ContextOverrides, RunningService, ServiceContext, createServiceContext, startServiceOps, stopAll } from '@streamgate/platform';
+import {
+  ContextOverrides, RunningService, ServiceContext, createServiceContext, explainStartupError, loadConfig, startServiceOps, stopAll,
+} from '@streamgate/platform';
 import { startIngest } from './ingest/src/index';
 import { startPacketizer } from './packetizer/src/index';
 import { startRtspEgress } from './rtsp-egress/src/index';
@@ -71,7 +73,13 @@ if (require.main === module) {
       process.once('SIGINT', () => shutdown('SIGINT'));
     })
     .catch((err: unknown) => {
-      process.stderr.write(`streamgate: ${err instanceof Error ? err.message : String(err)}\n`);
+      let config = {};
+      try {
+        config = loadConfig();
+      } catch {
+        // The config error itself is what gets printed.
+      }
+      process.stderr.write(`streamgate: ${explainStartupError(err, config)}\n`);
       process.exit(1);
     });
 }

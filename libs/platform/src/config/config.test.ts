@@ -33,3 +33,11 @@ test('a bad secret is named but never echoed', () => {
     return true;
   });
 });
+
+test('a port conflict at start names the setting to change', async () => {
+  const { explainStartupError } = await import('../runtime/context');
+  const err = Object.assign(new Error('listen EADDRINUSE: address already in use 0.0.0.0:9464'), { code: 'EADDRINUSE', port: 9464 });
+  assert.equal(explainStartupError(err, loadConfig({}, '/nonexistent/.env')), 'port 9464 is already in use: set METRICS_PORT to another port');
+  const udp = Object.assign(new Error('bind EADDRINUSE 0.0.0.0:8001'), { code: 'EADDRINUSE', port: 8001 });
+  assert.equal(explainStartupError(udp, loadConfig({}, '/nonexistent/.env')), 'port 8001 is already in use: set RTSP_UDP_RTP_PORT to another port');
+});

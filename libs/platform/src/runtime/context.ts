@@ -96,7 +96,7 @@ export function runServiceMain(service: string, factory: ServiceFactory): void {
       process.once('SIGINT', () => shutdown('SIGINT'));
     })
     .catch((err: unknown) => {
-      process.stderr.write(`${service}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`${service}: ${explainStartupError(err, safeConfig())}\n`);
       process.exit(1);
     });
 }
@@ -121,4 +121,30 @@ export async function startServiceOps(ctx: ServiceContext): Promise<OpsServer> {
   timer.unref();
   const server = await startOpsServer({ host: ctx.config.HOST, port: ctx.config.METRICS_PORT, registry: ctx.metrics.registry, ready: check });
   return { port: server.port, close: async () => { clearInterval(timer); await server.close(); } };
+}
+
+/** Settings that name a listening port, for start-up errors a person can act on. */
+const PORT_SETTINGS = ['PORT', 'RTSP_PORT', 'RTSP_UDP_RTP_PORT', 'RTMP_PORT', 'METRICS_PORT'] as const;
+
+/**
+ * The message printed when start-up fails: a port already in use names the setting that
+ * chose it (`listen EADDRINUSE 0.0.0.0:9464` alone does not say what to change).
+ */
+export function explainStartupError(err: unknown, config: Partial<GatewayConfig> = {}): string {
+  const e = err as { code?: string; port?: number; message?: string };
+  if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES') {
+    const port = e.port ?? Number(/:(\d+)$/.exec(e.message ?? '')?.[1]);
+    const setting = PORT_SETTINGS.find((k) => config[k] === port || (k === 'RTSP_UDP_RTP_PORT' && config[k] !== undefined && config[k] + 1 === port));
+    const what = e.code === 'EADDRINUSE' ? 'is already in use' : 'needs privileges to bind';
+    return `port ${port} ${what}${setting ? `: set ${setting} to another port` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function safeConfig(): Partial<GatewayConfig> {
+  try {
+    return loadConfig();
+  } catch {
+    return {};
+  }
 }
