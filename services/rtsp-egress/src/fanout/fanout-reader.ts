@@ -1,5 +1,4 @@
-import type { AccessUnitMessage } from '@streamgate/contracts';
-import type { InterleavedAccessUnit } from './interleaved-access-unit';
+import type { AccessUnitBatch } from './access-unit-batch';
 
 export type ReaderTransport = 'tcp' | 'udp';
 
@@ -11,10 +10,10 @@ export interface FanoutReader {
   /** Whether the session set up this track. */
   wants(track: number): boolean;
   /**
-   * Sends one whole access unit. Returns the bytes sent, or -1 when the reader is too slow
-   * and must be dropped (nothing of this unit was sent).
+   * Sends the units of the batch on the tracks it set up, whole. Returns the bytes sent, or -1
+   * when the reader is too slow and must be dropped (nothing of this batch was sent).
    */
-  writeAccessUnit(au: AccessUnitMessage, interleaved: InterleavedAccessUnit): number;
+  writeBatch(batch: AccessUnitBatch): number;
   /** Sends one RTCP (compound) packet for `track` on its RTCP channel/port. */
   writeRtcp(track: number, packet: Uint8Array): void;
   /** The fan-out let go of this reader; the session must end. */

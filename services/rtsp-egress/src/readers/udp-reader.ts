@@ -1,15 +1,18 @@
-import type { AccessUnitMessage } from '@streamgate/contracts';
+import type { AccessUnitBatch } from '../fanout/access-unit-batch';
 import type { FanoutReader, ReaderCloseReason } from '../fanout/fanout-reader';
+import type { RtpSender } from '../transport/rtp-sender';
 import type { UdpPair } from '../transport/udp-pair';
 
-export interface UdpClientPorts {
-  rtp: number;
-  rtcp: number;
+export interface UdpReaderTrack {
+  /** RTP to the reader's `client_port` (owned by the session, which closes it). */
+  rtp: RtpSender;
+  /** The reader's RTCP port; sender reports and BYE go through the shared RTCP socket. */
+  rtcpPort: number;
 }
 
 /**
- * A reader receiving RTP over UDP from the shared server port pair. Datagrams are never
- * queued by us (the kernel drops what the reader cannot take), so a UDP reader is never slow.
+ * A reader receiving RTP over UDP from the server's port pair. Datagrams are never queued by
+ * us (the kernel drops what the reader cannot take), so a UDP reader is never slow.
  */
 export class UdpReader implements FanoutReader {
   readonly transport = 'udp' as const;
@@ -17,28 +20,31 @@ export class UdpReader implements FanoutReader {
   constructor(
     private readonly udp: UdpPair,
     private readonly address: string,
-    private readonly ports: ReadonlyMap<number, UdpClientPorts>,
+    private readonly tracks: ReadonlyMap<number, UdpReaderTrack>,
     private readonly onDropped: (reason: ReaderCloseReason) => void,
   ) {}
 
   wants(track: number): boolean {
-    return this.ports.has(track);
+    return this.tracks.has(track);
   }
 
-  writeAccessUnit(au: AccessUnitMessage): number {
-    const ports = this.ports.get(au.track);
-    if (!ports) return 0;
+  writeBatch(batch: AccessUnitBatch): number {
     let bytes = 0;
-    for (const packet of au.packets) {
-      this.udp.sendRtp(packet, ports.rtp, this.address);
-      bytes += packet.byteLength;
+    for (const au of batch.units) {
+      const track = this.tracks.get(au.track);
+      if (!track) continue;
+      const rtp = track.rtp;
+      for (const packet of au.packets) {
+        rtp.send(packet);
+        bytes += packet.byteLength;
+      }
     }
     return bytes;
   }
 
   writeRtcp(track: number, packet: Uint8Array): void {
-    const ports = this.ports.get(track);
-    if (ports) this.udp.sendRtcp(packet, ports.rtcp, this.address);
+    const t = this.tracks.get(track);
+    if (t) this.udp.sendRtcp(packet, t.rtcpPort, this.address);
   }
 
   dropped(reason: ReaderCloseReason): void {

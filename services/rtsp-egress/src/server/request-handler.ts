@@ -5,7 +5,7 @@ import {
 } from '@streamgate/protocol-rtsp';
 import type { FanoutRegistry } from '../fanout/fanout-registry';
 import { TcpReader } from '../readers/tcp-reader';
-import { UdpClientPorts, UdpReader } from '../readers/udp-reader';
+import { UdpReader, UdpReaderTrack } from '../readers/udp-reader';
 import { RtspSession, SessionTrack } from '../session/rtsp-session';
 import type { UdpPair } from '../transport/udp-pair';
 import {
@@ -117,10 +117,24 @@ export class RtspRequestHandler {
       if (target.trackId === undefined) throw new RtspStatusError(RtspStatus.AggregateOperationNotAllowed, 'SETUP needs a track control URL');
       throw new StreamNotFoundError(target.streamName, `no track ${target.trackId}`);
     }
-    if (session?.closed) throw new SessionNotFoundError(session.id);
-    if (session?.tracks.has(track.id)) throw new MethodNotValidInStateError('SETUP', `track ${track.id} already set up`);
-    session ??= this.sessions.create(target.streamName, description, conn);
-    const entry: SessionTrack = { trackId: track.id };
+    // UDP: the reader's own RTP socket, opened before the session changes (see UdpPair.rtpSenderTo).
+    const rtpSender = transport === 'udp' && spec.clientPort
+      ? await this.udp.rtpSenderTo(session?.clientAddress ?? conn.remoteAddress, spec.clientPort[0])
+      : undefined;
+    try {
+      if (session) {
+        // The session may have moved on while the socket was opened.
+        if (session.closed) throw new SessionNotFoundError(session.id);
+        session.assertState('SETUP', 'init', 'ready');
+        if (session.transport !== undefined && session.transport !== transport) throw new UnsupportedTransportError('tracks of one session must share a transport');
+      }
+      if (session?.tracks.has(track.id)) throw new MethodNotValidInStateError('SETUP', `track ${track.id} already set up`);
+      session ??= this.sessions.create(target.streamName, description, conn);
+    } catch (err) {
+      rtpSender?.close();
+      throw err;
+    }
+    const entry: SessionTrack = { trackId: track.id, rtpSender };
     const reply: TransportSpec = { protocol: 'RTP', profile: 'AVP', lowerTransport: spec.lowerTransport, delivery: 'unicast', ssrc: track.ssrc };
     if (transport === 'tcp') {
       entry.interleaved = assignChannels(spec.interleaved, session.usedChannels());
@@ -201,9 +215,9 @@ export class RtspRequestHandler {
       for (const t of session.tracks.values()) if (t.interleaved) channels.set(t.trackId, t.interleaved[0]);
       return new TcpReader(conn.socket, channels, this.options.readerQueueBytes, onDropped);
     }
-    const ports = new Map<number, UdpClientPorts>();
-    for (const t of session.tracks.values()) if (t.clientPorts) ports.set(t.trackId, { rtp: t.clientPorts[0], rtcp: t.clientPorts[1] });
-    return new UdpReader(this.udp, session.clientAddress, ports, onDropped);
+    const tracks = new Map<number, UdpReaderTrack>();
+    for (const t of session.tracks.values()) if (t.clientPorts && t.rtpSender) tracks.set(t.trackId, { rtp: t.rtpSender, rtcpPort: t.clientPorts[1] });
+    return new UdpReader(this.udp, session.clientAddress, tracks, onDropped);
   }
 
   /** Live streams play from now; a client's own npt/clock range is echoed (RFC 2326 §12.29). */

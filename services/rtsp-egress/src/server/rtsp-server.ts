@@ -157,6 +157,7 @@ export class RtspServer implements RequestDispatcher, SessionDirectory {
     }
     session.reader = undefined;
     session.fanout = undefined;
+    session.releaseTransport();
     if (session.transport !== 'tcp' || reason === 'teardown' || reason === 'connection-closed') return;
     const conn = [...this.connections].find((c) => c === session.owner);
     // A slow reader's queue is full: ending would wait behind it, so cut it off.

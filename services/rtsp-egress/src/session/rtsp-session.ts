@@ -2,6 +2,7 @@ import type { StreamDescription } from '@streamgate/contracts';
 import type { FanoutReader, ReaderTransport } from '../fanout/fanout-reader';
 import type { StreamFanout } from '../fanout/stream-fanout';
 import { MethodNotValidInStateError } from '../server/rtsp-errors';
+import type { RtpSender } from '../transport/rtp-sender';
 
 /**
  * RFC 2326 Appendix A.2 server states, reduced to what a play-only server needs:
@@ -15,6 +16,8 @@ export interface SessionTrack {
   interleaved?: readonly [number, number];
   /** UDP: the reader's ports. */
   clientPorts?: readonly [number, number];
+  /** UDP: RTP to `clientPorts[0]`, held from SETUP until the session is closed. */
+  rtpSender?: RtpSender;
 }
 
 /** Identifies the RTSP connection a session was set up on, without depending on its class. */
@@ -60,6 +63,11 @@ export class RtspSession {
 
   expired(nowMs: number, timeoutMs: number): boolean {
     return nowMs - this.lastActivityMs > timeoutMs;
+  }
+
+  /** Frees the UDP senders set up for the tracks (the session is closed). */
+  releaseTransport(): void {
+    for (const t of this.tracks.values()) t.rtpSender?.close();
   }
 
   usedChannels(): Set<number> {

@@ -15,6 +15,7 @@ export class SyntheticStream {
   private seq = 1000;
   private ts = 90000;
   private readonly subs: Subscription[];
+  readonly description: StreamDescription;
 
   constructor(private readonly bus: Bus, readonly stream: string, readonly generation = 1) {
     const description: StreamDescription = {
@@ -22,6 +23,7 @@ export class SyntheticStream {
       sdp: 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=synthetic\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:trackID=0\r\n',
       tracks: [{ id: 0, media: 'video', codec: 'H264', payloadType: 96, clockRate: 90000, ssrc: SYNTHETIC_SSRC }],
     };
+    this.description = description;
     this.subs = [
       bus.subscribe(Subjects.describe(stream), (msg) => msg.respond(encodeJson(StreamDescription, description))),
       bus.subscribe(Subjects.gop(stream), (msg) => msg.respond(encodeEnvelopeList(this.gop))),

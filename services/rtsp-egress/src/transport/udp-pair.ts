@@ -1,16 +1,26 @@
-import { Socket, createSocket } from 'node:dgram';
+import { Socket, SocketType, createSocket } from 'node:dgram';
+import { LookupOneOptions, lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
 import type { Logger } from '@streamgate/platform';
+import { ConnectedRtpSender } from './connected-rtp-sender';
+import type { RtpSender } from './rtp-sender';
 
 /**
- * The server's RTP/RTCP socket pair shared by every UDP reader (RFC 3550 §11: RTP on an even
+ * The server's RTP/RTCP port pair shared by every UDP reader (RFC 3550 §11: RTP on an even
  * port, RTCP on the next odd one). Readers are told `server_port=<rtp>-<rtcp>`; their
- * receiver reports arrive on the RTCP socket and keep their sessions alive.
+ * receiver reports arrive on the RTCP socket and keep their sessions alive. RTP goes out
+ * through one connected socket per reader and track on the same RTP port (`rtpSenderTo`); the
+ * RTP socket is bound with SO_REUSEADDR for that, the RTCP socket is not, so another process
+ * holding the pair still makes the bind fail.
  */
 export class UdpPair {
   private constructor(
     private readonly rtp: Socket,
     private readonly rtcp: Socket,
     readonly rtpPort: number,
+    private readonly type: SocketType,
+    private readonly host: string,
+    private readonly logger: Logger,
   ) {}
 
   get rtcpPort(): number {
@@ -22,38 +32,56 @@ export class UdpPair {
     const type = host.includes(':') ? 'udp6' : 'udp4';
     if (port !== 0) {
       if (port % 2 !== 0) throw new Error(`RTSP_UDP_RTP_PORT must be even (RFC 3550 §11), got ${port}`);
-      const rtp = await bindSocket(type, host, port);
-      const rtcp = await bindSocket(type, host, port + 1).catch(async (err: unknown) => {
-        await closeSocket(rtp);
+      // RTCP first: it is the exclusive one, so a pair held elsewhere fails here.
+      const rtcp = await bindSocket(type, host, port + 1, false);
+      const rtp = await bindSocket(type, host, port, true).catch(async (err: unknown) => {
+        await closeSocket(rtcp);
         throw err;
       });
-      return UdpPair.wrap(rtp, rtcp, port, logger);
+      return UdpPair.wrap(rtp, rtcp, port, type, host, logger);
     }
     for (let i = 0; i < attempts; i++) {
-      const first = await bindSocket(type, host, 0);
+      // An exclusive socket on a free port, then its partner; the RTP one is rebound with reuse.
+      const first = await bindSocket(type, host, 0, false);
       const p = first.address().port;
       const even = p % 2 === 0;
-      if (!even && p === 65535) {
+      const rtpPort = even ? p : p - 1;
+      if (even) {
+        const rtcp = await bindSocket(type, host, p + 1, false).catch(() => undefined);
         await closeSocket(first);
+        if (!rtcp) continue;
+        const rtp = await bindSocket(type, host, p, true).catch(() => undefined);
+        if (rtp) return UdpPair.wrap(rtp, rtcp, rtpPort, type, host, logger);
+        await closeSocket(rtcp);
         continue;
       }
-      const second = await bindSocket(type, host, even ? p + 1 : p - 1).catch(() => undefined);
-      if (!second) {
-        await closeSocket(first);
-        continue;
-      }
-      return even ? UdpPair.wrap(first, second, p, logger) : UdpPair.wrap(second, first, p - 1, logger);
+      const rtp = await bindSocket(type, host, rtpPort, true).catch(() => undefined);
+      if (rtp) return UdpPair.wrap(rtp, first, rtpPort, type, host, logger);
+      await closeSocket(first);
     }
     throw new Error(`no free UDP port pair after ${attempts} attempts`);
   }
 
-  private static wrap(rtp: Socket, rtcp: Socket, port: number, logger: Logger): UdpPair {
+  private static wrap(rtp: Socket, rtcp: Socket, port: number, type: SocketType, host: string, logger: Logger): UdpPair {
     for (const s of [rtp, rtcp]) s.on('error', (err) => logger.warn({ err }, 'UDP socket error'));
-    return new UdpPair(rtp, rtcp, port);
+    return new UdpPair(rtp, rtcp, port, type, host, logger);
   }
 
-  sendRtp(packet: Uint8Array, port: number, address: string): void {
-    this.rtp.send(packet, port, address);
+  /**
+   * RTP to one reader's `port`: its own connected socket on the shared RTP port, or, if that
+   * socket cannot be had (out of descriptors, say), the shared socket itself. Close it when the
+   * session ends.
+   */
+  async rtpSenderTo(address: string, port: number): Promise<RtpSender> {
+    const shared = new SharedRtpSender(this.rtp, address, port);
+    try {
+      return await ConnectedRtpSender.open({
+        type: this.type, lookup: literalLookup, localHost: this.host, localPort: this.rtpPort, address, port, fallback: shared, logger: this.logger,
+      });
+    } catch (err) {
+      this.logger.warn({ err }, 'no connected UDP socket for a reader; sending through the shared socket');
+      return shared;
+    }
   }
 
   sendRtcp(packet: Uint8Array, port: number, address: string): void {
@@ -69,9 +97,34 @@ export class UdpPair {
   }
 }
 
-function bindSocket(type: 'udp4' | 'udp6', host: string, port: number): Promise<Socket> {
+/** Datagrams to one reader through the shared RTP socket. */
+class SharedRtpSender implements RtpSender {
+  constructor(private readonly socket: Socket, private readonly address: string, private readonly port: number) {}
+
+  send(packet: Uint8Array): void {
+    this.socket.send(packet, this.port, this.address);
+  }
+
+  close(): void {
+    // The shared socket belongs to the pair.
+  }
+}
+
+/**
+ * Readers' addresses are the IP literals their connections came from: answer at once instead
+ * of going through dns.lookup and a nextTick for every datagram.
+ */
+function literalLookup(
+  hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
+}
+
+function bindSocket(type: SocketType, host: string, port: number, reuseAddr: boolean): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type });
+    const socket = createSocket({ type, reuseAddr, lookup: literalLookup });
     socket.once('error', (err) => {
       socket.close();
       reject(err);

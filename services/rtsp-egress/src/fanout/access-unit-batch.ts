@@ -1,0 +1,72 @@
+import type { AccessUnitMessage } from '@streamgate/contracts';
+import { interleavedFrameByteLength, writeInterleavedFrame } from '@streamgate/protocol-rtsp';
+
+/**
+ * How one TCP reader maps tracks to interleaved RTP channels (RTCP is channel + 1). `key`
+ * names the mapping, so readers with equal mappings (almost all: 0 for video, 2 for audio)
+ * share the same bytes.
+ */
+export class InterleavedChannels {
+  readonly key: string;
+
+  constructor(readonly byTrack: ReadonlyMap<number, number>) {
+    this.key = [...byTrack].sort(([a], [b]) => a - b).map(([track, channel]) => `${track}:${channel}`).join(',');
+  }
+}
+
+/**
+ * The access units of all tracks that arrived in one bus delivery run, in arrival order, sent
+ * to every reader as one piece of work. A TCP reader gets the interleaved frames of all of them
+ * (`$ ch len pkt` for every packet, RFC 2326 §10.12) in one `socket.write`; those bytes are
+ * built once per channel mapping and shared by every reader using it. A batch holds whole
+ * access units only, so a reader dropped before a write never receives half a unit.
+ */
+export class AccessUnitBatch {
+  private lastKey: string | undefined;
+  private lastBytes: Buffer | undefined;
+  private readonly byKey = new Map<string, Buffer>();
+  private readonly suffixes = new Map<number, AccessUnitBatch>();
+
+  constructor(readonly units: readonly AccessUnitMessage[]) {}
+
+  /** The interleaved frames of the units whose track `channels` maps, in order; possibly empty. */
+  interleaved(channels: InterleavedChannels): Buffer {
+    if (channels.key === this.lastKey && this.lastBytes) return this.lastBytes;
+    let bytes = this.byKey.get(channels.key);
+    if (!bytes) {
+      bytes = this.build(channels.byTrack);
+      this.byKey.set(channels.key, bytes);
+    }
+    this.lastKey = channels.key;
+    this.lastBytes = bytes;
+    return bytes;
+  }
+
+  /** The units from `index` on (a reader that starts at a keyframe inside this batch). */
+  from(index: number): AccessUnitBatch {
+    if (index <= 0) return this;
+    let suffix = this.suffixes.get(index);
+    if (!suffix) {
+      suffix = new AccessUnitBatch(this.units.slice(index));
+      this.suffixes.set(index, suffix);
+    }
+    return suffix;
+  }
+
+  private build(byTrack: ReadonlyMap<number, number>): Buffer {
+    let size = 0;
+    for (const au of this.units) {
+      if (!byTrack.has(au.track)) continue;
+      for (const p of au.packets) size += interleavedFrameByteLength(p.byteLength);
+    }
+    // A Buffer (not a plain Uint8Array) so socket.write does not wrap it again for every reader.
+    const out = Buffer.allocUnsafe(size);
+    let offset = 0;
+    for (const au of this.units) {
+      const channel = byTrack.get(au.track);
+      if (channel === undefined) continue;
+      for (const p of au.packets) offset = writeInterleavedFrame(channel, p, out, offset);
+    }
+    return out;
+  }
+}
