@@ -87,6 +87,34 @@ describe('rtsp-egress reader lifecycle', () => {
     }
   });
 
+  it('closes a connection that owns no session after RTSP_SESSION_TIMEOUT of silence; one that talks, or that plays over TCP and keeps its session alive, stays', async () => {
+    const env = await startEgressForTest({ RTSP_SESSION_TIMEOUT: 1 }, { tickMs: 100 });
+    const stream = new SyntheticStream(env.bus, 'idle');
+    try {
+      stream.publish(true);
+      const silent = await RawRtspClient.connect(env.egress.rtspPort);
+      const talking = await RawRtspClient.connect(env.egress.rtspPort);
+      const playing = await RawRtspClient.connect(env.egress.rtspPort);
+      const session = await playTcp(playing, env.url('idle'));
+      assert.equal((await silent.request('OPTIONS', env.url('idle'))).statusCode, 200);
+      const started = Date.now();
+      for (let i = 0; i < 6; i++) {
+        await sleep(400);
+        stream.publish(false);
+        assert.equal((await talking.request('OPTIONS', env.url('idle'))).statusCode, 200);
+        assert.equal((await playing.request('GET_PARAMETER', env.url('idle'), { Session: session })).statusCode, 200);
+      }
+      assert.ok(silent.closed, 'the silent connection was closed');
+      assert.ok(Date.now() - started < 4000);
+      assert.ok(!talking.closed && !playing.closed);
+      assert.ok(playing.frames.length >= 7, 'media kept flowing');
+      for (const c of [talking, playing]) c.close();
+    } finally {
+      stream.close();
+      await env.stop();
+    }
+  });
+
   it('on source-stopped sends RTCP BYE, hangs up TCP readers after a grace, keeps UDP sessions for a clean TEARDOWN; a re-publish is described again', async () => {
     const env = await startEgressForTest();
     let stream = new SyntheticStream(env.bus, 'live');

@@ -41,6 +41,9 @@ export class RtspConnection implements SessionOwner {
   private readonly queue: RtspRequest[] = [];
   private processing = false;
   private closed = false;
+  /** Last time the client sent anything, and whether that quiet spell was reported; see `checkIdle`. */
+  private lastReadMs = Date.now();
+  private idleReported = false;
 
   constructor(
     readonly socket: Socket,
@@ -51,9 +54,7 @@ export class RtspConnection implements SessionOwner {
     this.remoteAddress = (socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     this.reader = new RtspMessageReader({ maxHeadBytes: options.maxHeadBytes, maxBodyBytes: options.maxBodyBytes });
     socket.setNoDelay(true);
-    socket.setTimeout(options.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => this.dispatcher.onIdle(this));
     socket.on('error', (err) => this.logger.debug({ err, connection: this.id }, 'RTSP connection error'));
     socket.on('close', () => {
       this.closed = true;
@@ -64,6 +65,19 @@ export class RtspConnection implements SessionOwner {
 
   get isClosed(): boolean {
     return this.closed || this.socket.destroyed;
+  }
+
+  /**
+   * Reports the connection idle once `idleTimeoutMs` passed without a byte from the client, once
+   * per quiet spell (as a socket timeout would). Not `socket.setTimeout`: that re-arms a timer
+   * on every write, i.e. on every media write to a TCP reader, while what makes a connection
+   * idle here is only the client going quiet (we write only answers to it, or media for a
+   * session it owns).
+   */
+  checkIdle(nowMs: number): void {
+    if (this.idleReported || this.isClosed || nowMs - this.lastReadMs < this.options.idleTimeoutMs) return;
+    this.idleReported = true;
+    this.dispatcher.onIdle(this);
   }
 
   /** Flushes what is queued, then closes. */
@@ -77,6 +91,8 @@ export class RtspConnection implements SessionOwner {
   }
 
   private onData(chunk: Buffer): void {
+    this.lastReadMs = Date.now();
+    this.idleReported = false;
     let events;
     try {
       events = this.reader.push(chunk);

@@ -213,6 +213,7 @@ export class RtspServer implements RequestDispatcher, SessionDirectory {
 
   private tick(): void {
     const now = Date.now();
+    for (const conn of [...this.connections]) conn.checkIdle(now);
     const timeoutMs = this.options.sessionTimeoutS * 1000;
     for (const session of [...this.sessions.values()]) {
       if (session.expired(now, timeoutMs)) {
