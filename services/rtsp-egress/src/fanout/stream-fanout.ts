@@ -1,7 +1,7 @@
 import {
   AccessUnitMessage, StreamDescription, Subjects, decodeEnvelope, decodeEnvelopeList,
 } from '@streamgate/contracts';
-import type { Bus, Logger, Subscription } from '@streamgate/platform';
+import { Bus, Logger, Subscription, preciseNowMs } from '@streamgate/platform';
 import { RtpWallClock, buildGoodbye, buildSenderReport, joinCompound, ntpFromUnixMs } from '@streamgate/protocol-rtp';
 import { rtpSequenceNumber, rtpSsrc, sequenceIsNewer } from '../rtp-fields';
 import { FanoutReader, ReaderCloseReason } from './fanout-reader';
@@ -243,7 +243,8 @@ export class StreamFanout {
     for (const slot of this.slotList) this.deliver(slot, batch);
     const onSent = this.options.onAccessUnitSent;
     if (onSent) {
-      const now = Date.now();
+      // Sub-millisecond, like the `receivedAt` stamps ingest puts on units (preciseNowMs).
+      const now = preciseNowMs();
       for (const au of units) onSent(this.stream, au.receivedAt, now);
     }
   }
