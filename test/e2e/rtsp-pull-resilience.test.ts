@@ -76,7 +76,8 @@ describe('RTSP pull resilience (all-in-one, GStreamer cameras)', { timeout: 300_
     });
 
     test('a 5 s session timeout: keepalives hold the pull for over two minutes (packets grow, no reconnect, one camera session)', async () => {
-      const cam = await startCamera({ sessionTimeoutSec: 5 });
+      // A live encoder, not the 120 s clip: the pull must outlast any file.
+      const cam = await startCamera({ sessionTimeoutSec: 5, file: undefined, width: 320, height: 240, bitrateKbps: 300 });
       cameras.push(cam);
       await pg.addCamera({ name: 'short_timeout', rtsp_url: cam.url('cam'), transport: 'udp' });
       let last = Number((await pg.waitStatus('short_timeout', 'playing', playing)).packets_received);
