@@ -10,6 +10,7 @@
  *   npm run build && node dist/test/bench/latency.bench.js [--streams 1,50] [--modes inproc,nats]
  *     [--window 20] [--settle 5] [--out FILE]
  */
+import { LATENCY_BUCKETS_SECONDS } from '@streamgate/platform';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,7 +266,7 @@ async function environment(clip: TestClip): Promise<string> {
     `- content: ${p.width}x${p.height}@${p.fps} H.264 High (${p.bframes} B-frames, GOP ${p.gop}) at ${p.videoBitrateKbps} kbit/s` +
       `${p.audio ? ' + AAC-LC 128 kbit/s' : ''}; ${p.seconds} s FLV pushed in a loop per stream with ffmpeg -re -stream_loop -1 -c copy`,
     `- one RtspReader (TCP) per stream; window ${windowSec} s after ${settleSec} s settling; histogram buckets (le, ms): ` +
-      '0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000',
+      LATENCY_BUCKETS_SECONDS.map((b) => b * 1000).join(', '),
   ].join('\n');
 }
 

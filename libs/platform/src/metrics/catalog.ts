@@ -7,6 +7,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * status) — never an address, session id or URL. A stream's series are removed with
  * `forgetStream` when it is deleted.
  */
+/** Ingest-to-egress latency buckets: fine around the 2 ms (in-process) and 10 ms (NATS) targets. */
+export const LATENCY_BUCKETS_SECONDS = [0.00025, 0.0005, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1] as const;
+
 export type MetricsCatalog = ReturnType<typeof createMetricsCatalog>;
 
 export function createMetricsCatalog(service: string) {
@@ -31,7 +34,7 @@ export function createMetricsCatalog(service: string) {
     readersDropped: new Counter({ name: 'streamgate_stream_readers_dropped_total', help: 'Readers dropped for being too slow', labelNames: ['stream'], registers: r }),
     latency: new Histogram({
       name: 'streamgate_stream_latency_seconds', help: 'Time from ingest receive to egress send, per access unit',
-      labelNames: ['stream'], buckets: [0.00025, 0.0005, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: r,
+      labelNames: ['stream'], buckets: [...LATENCY_BUCKETS_SECONDS], registers: r,
     }),
     busMessages: new Counter({ name: 'streamgate_bus_messages_total', help: 'Bus messages published', labelNames: ['kind'], registers: r }),
     busBytes: new Counter({ name: 'streamgate_bus_sent_bytes_total', help: 'Bus payload bytes published', labelNames: ['kind'], registers: r }),
