@@ -6,11 +6,11 @@
  *   npm run build && node dist/test/bench/fanout.bench.js [--readers 1,10,50,200]
  *     [--transports tcp,udp] [--servers gstreamer,streamgate] [--window 15] [--out FILE]
  */
-import { writeFileSync } from 'node:fs';
+import { emitReport, log, runBench } from './bench-run';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { delay, killAll, makeTestClip, ReaderTransport, spawnTracked, TestClip } from '@streamgate/testing';
+import { delay, makeTestClip, ReaderTransport, spawnTracked, TestClip } from '@streamgate/testing';
 import { cpuSeconds, machineBusyPct, machineJiffies, sampleRss } from './proc-stats';
 import { addIncrementalCpu, FanoutRow, ratioTable, resultsTable } from './fanout-report';
 import { ReaderFleet, summarizeWindow } from './reader-fleet';
@@ -33,9 +33,6 @@ const transports = args.transports.split(',').filter((t): t is ReaderTransport =
 const windowSec = Number(args.window);
 const settleSec = Number(args.settle);
 
-function log(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
 
 /** Server CPU over `seconds` with whatever readers are attached, % of one core. */
 async function cpuPctOver(pid: number, seconds: number): Promise<number> {
@@ -171,24 +168,14 @@ async function main(): Promise<void> {
     await Promise.all(live.map((l) => l.server.stop()));
   }
   addIncrementalCpu(rows);
-  const report = [
-    `Run ${new Date().toISOString()}, ${((Date.now() - started) / 60_000).toFixed(1)} min.`,
-    '',
+  emitReport(started, [
     await environment(clip),
     ...notes.map((n) => `- ${n}`),
     '',
     resultsTable(rows),
     '',
     ratioTable(rows),
-    '',
-  ].join('\n');
-  process.stdout.write(report);
-  if (args.out) writeFileSync(args.out, report);
+  ], args.out);
 }
 
-main()
-  .catch((e: unknown) => {
-    log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    process.exitCode = 1;
-  })
-  .finally(() => killAll());
+runBench(main);

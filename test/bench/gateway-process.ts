@@ -111,6 +111,3 @@ export async function sourceRevision(): Promise<string> {
   return changed ? `${head} + ${changed} uncommitted file(s) under services/ and libs/` : head;
 }
 
-export function log(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}

@@ -10,17 +10,18 @@
  *   npm run build && node dist/test/bench/latency.bench.js [--streams 1,50] [--modes inproc,nats]
  *     [--window 20] [--settle 5] [--out FILE]
  */
+import { emitReport, log, runBench } from './bench-run';
 import { LATENCY_BUCKETS_SECONDS } from '@streamgate/platform';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RealServer, startRedisServer } from '@streamgate/platform/testing';
 import {
-  delay, ffmpegPushRtmp, freeTcpPort, killAll, makeTestClip, RtspReader, spawnTracked, TestClip, TrackedProcess, waitFor,
+  delay, ffmpegPushRtmp, freeTcpPort, makeTestClip, RtspReader, spawnTracked, TestClip, TrackedProcess, waitFor,
 } from '@streamgate/testing';
 import { clusterPorts, ingestEnv, ServiceProcess, startService } from '../distributed/cluster';
-import { firstLine, httpJson, httpText, log, sourceRevision, startAllInOne } from './gateway-process';
+import { firstLine, httpJson, httpText, sourceRevision, startAllInOne } from './gateway-process';
 import { cpuSeconds, machineBusyPct, machineJiffies } from './proc-stats';
 import {
   diffHistogram, fractionAtOrBelow, HistogramSnapshot, histogramQuantile, parseHistogram, quantileUpperBound,
@@ -299,22 +300,12 @@ async function main(): Promise<void> {
       await sys?.stop();
     }
   }
-  const report = [
-    `Run ${new Date().toISOString()}, ${((Date.now() - started) / 60_000).toFixed(1)} min.`,
-    '',
+  emitReport(started, [
     await environment(clip),
     ...notes.map((n) => `- ${n}`),
     '',
     tables(rows),
-    '',
-  ].join('\n');
-  process.stdout.write(report);
-  if (args.out) writeFileSync(args.out, report);
+  ], args.out);
 }
 
-main()
-  .catch((e: unknown) => {
-    log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    process.exitCode = 1;
-  })
-  .finally(() => killAll());
+runBench(main);

@@ -9,13 +9,13 @@
  *   npm run build && node dist/test/bench/pull.bench.js [--cameras 1,10,50] [--transports tcp,udp]
  *     [--window 20] [--settle 8] [--readers 3] [--per-server 25] [--out FILE]
  */
-import { writeFileSync } from 'node:fs';
+import { emitReport, log, runBench } from './bench-run';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { delay, killAll, makeTestClip, RtspReader, TestClip, waitFor } from '@streamgate/testing';
+import { delay, makeTestClip, RtspReader, TestClip, waitFor } from '@streamgate/testing';
 import { CameraServers } from './camera-servers';
-import { firstLine, GatewayProcess, log, sourceRevision, startAllInOne } from './gateway-process';
+import { firstLine, GatewayProcess, sourceRevision, startAllInOne } from './gateway-process';
 import { cpuSeconds, machineBusyPct, machineJiffies, rssMiB, sampleRss } from './proc-stats';
 import { summarizeWindow } from './reader-fleet';
 
@@ -236,22 +236,12 @@ async function main(): Promise<void> {
     await gw?.stop();
     await cams.stop();
   }
-  const report = [
-    `Run ${new Date().toISOString()}, ${((Date.now() - started) / 60_000).toFixed(1)} min.`,
-    '',
+  emitReport(started, [
     await environment(clip, cams),
     ...notes.map((n) => `- ${n}`),
     '',
     table(rows),
-    '',
-  ].join('\n');
-  process.stdout.write(report);
-  if (args.out) writeFileSync(args.out, report);
+  ], args.out);
 }
 
-main()
-  .catch((e: unknown) => {
-    log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    process.exitCode = 1;
-  })
-  .finally(() => killAll());
+runBench(main);

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import {
-  delay, ffmpegPushRtmp, freeTcpPort, freeUdpPortPair, RtspReader, spawnTracked, startGstRtspServer, TestClip,
-  TrackedProcess, waitFor,
+  delay, ffmpegPushRtmp, RtspReader, startGstRtspServer, TestClip, TrackedProcess, waitFor,
 } from '@streamgate/testing';
+import { startAllInOne } from './gateway-process';
 
 /** One RTSP server in the benchmark: the process we measure and the URL readers play. */
 export interface ServerUnderTest {
@@ -42,50 +39,18 @@ export async function startGstreamerUnderTest(clip: TestClip): Promise<ServerUnd
   };
 }
 
-function repoRoot(): string {
-  // dist/test/bench/*.js → the repository root is three levels up from dist/test/bench.
-  return resolve(__dirname, '..', '..', '..');
-}
 
 /** The all-in-one gateway as a child process, fed by ffmpeg pushing the FLV in a loop over RTMP. */
 export async function startStreamgateUnderTest(clip: TestClip, startTimeoutMs = 30_000): Promise<ServerUnderTest> {
-  const [rtspPort, rtmpPort, httpPort, udp] = await Promise.all([freeTcpPort(), freeTcpPort(), freeTcpPort(), freeUdpPortPair()]);
-  const dataDir = mkdtempSync(join(tmpdir(), 'streamgate-bench-data-'));
-  let ready = false;
-  const gateway = spawnTracked(process.execPath, [join(repoRoot(), 'dist', 'services', 'all-in-one.js')], {
-    cwd: dataDir,
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PUBLIC_HOST: '127.0.0.1',
-      RTSP_PORT: String(rtspPort),
-      RTMP_PORT: String(rtmpPort),
-      PORT: String(httpPort),
-      RTSP_UDP_RTP_PORT: String(udp.rtp),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-    },
-    onStdout: () => {
-      ready ||= gateway.stdout().includes('streamgate ready');
-    },
-  });
+  const gateway = await startAllInOne({}, startTimeoutMs);
   let pusher: TrackedProcess | undefined;
   const stop = async (): Promise<void> => {
     await pusher?.kill();
-    await gateway.kill();
-    rmSync(dataDir, { recursive: true, force: true });
+    await gateway.stop();
   };
   try {
-    const exitedEarly = gateway.exited.then((st) => {
-      throw new Error(`gateway exited (code ${st.code}, signal ${st.signal}) before it was ready`);
-    });
-    await Promise.race([
-      exitedEarly,
-      waitFor(() => (ready ? true : undefined), startTimeoutMs, 'the gateway to print "streamgate ready"'),
-    ]);
-    exitedEarly.catch(() => undefined);
-    pusher = ffmpegPushRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${STREAM}`, { clip: clip.flv, loop: true, realtime: true });
-    const url = `rtsp://127.0.0.1:${rtspPort}/${STREAM}`;
+    pusher = ffmpegPushRtmp(`rtmp://127.0.0.1:${gateway.rtmpPort}/live/${STREAM}`, { clip: clip.flv, loop: true, realtime: true });
+    const url = `rtsp://127.0.0.1:${gateway.rtspPort}/${STREAM}`;
     await waitPlayable(url, 20_000);
     // Let ingest, packetizer and egress reach steady state before anything is measured.
     await delay(1000);
@@ -99,7 +64,7 @@ export async function startStreamgateUnderTest(clip: TestClip, startTimeoutMs = 
     };
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    const tail = gateway.stderr().slice(-1500) + (pusher ? pusher.stderr().slice(-500) : '');
+    const tail = gateway.proc.stderr().slice(-1500) + (pusher ? pusher.stderr().slice(-500) : '');
     await stop();
     throw new Error(`${why}${tail ? `\n--- stderr tail ---\n${tail}` : ''}`);
   }
