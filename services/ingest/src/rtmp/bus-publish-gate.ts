@@ -34,7 +34,14 @@ export class BusPublishGate implements PublishGate {
     if (!(await this.options.registry.claim(stream, sessionId))) {
       return { accepted: false, reason: `${stream} is already being published` };
     }
-    const generation = await this.options.registry.nextGeneration(stream);
+    let generation: number;
+    try {
+      generation = await this.options.registry.nextGeneration(stream);
+    } catch (err) {
+      // Without this the claim (and its renewals) would outlive the refused session.
+      await this.options.registry.release(stream, sessionId);
+      throw err;
+    }
     const publication = new RtmpPublication({
       stream,
       app: request.app,

@@ -1,0 +1,20 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InProcessBus, MemoryStateStore, createLogger } from '@streamgate/platform';
+import { BusPublishGate } from './bus-publish-gate';
+import { StorePublisherRegistry } from './store-publisher-registry';
+
+describe('BusPublishGate', () => {
+  test('a publish that fails after its claim releases the key', async () => {
+    const store = new MemoryStateStore();
+    const registry = new StorePublisherRegistry(store);
+    registry.nextGeneration = () => Promise.reject(new Error('store down'));
+    const gate = new BusPublishGate({
+      bus: new InProcessBus(), store, logger: createLogger({ service: 'test', level: 'silent' }), registry, requireKnownKeys: false,
+    });
+    await assert.rejects(gate.begin({ stream: 'cam', app: 'live', sessionId: 'a', disconnect: () => undefined }), /store down/);
+    assert.equal(await new StorePublisherRegistry(store).claim('cam', 'b'), true, 'the key is free again');
+    await registry.releaseAll();
+    await store.close();
+  });
+});
