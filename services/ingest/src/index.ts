@@ -30,8 +30,12 @@ export interface IngestOptions {
 export async function startIngest(ctx: ServiceContext, options: IngestOptions = {}): Promise<RunningService & { rtmpPort: number }> {
   const { bus, store, config, logger } = ctx;
   const statusMetrics = new StatusMetrics(ctx.metrics);
-  // Leases in the shared store: one publisher per key across every ingest instance.
-  const registry = options.registry ?? new StorePublisherRegistry(store, { logger });
+  // Leases in the shared store: one publisher per key across every ingest instance. A lease
+  // that could not be renewed may already be someone else's: our publisher must go.
+  const registry = options.registry ?? new StorePublisherRegistry(store, {
+    logger,
+    onLost: (stream) => gate.kick(stream, 'publisher lease lost'),
+  });
   const gate = new BusPublishGate({
     bus,
     store,

@@ -44,6 +44,22 @@ function suite(name: string, makeStore: () => Promise<StateStore>): void {
         await store.close();
       }
     });
+
+    test('a lease taken away is reported through onLost and no longer held', async () => {
+      const store = await makeStore();
+      const lost: string[] = [];
+      const a = new StorePublisherRegistry(store, { leaseTtlMs: 300, renewMs: 50, onLost: (s) => lost.push(s) });
+      try {
+        assert.equal(await a.claim('cam', 'a'), true);
+        await store.set('leases/rtmp/cam', 'someone-else');
+        await new Promise((r) => setTimeout(r, 200));
+        assert.deepEqual(lost, ['cam']);
+        assert.equal(await a.claim('cam', 'a'), false, 'the other holder keeps it');
+      } finally {
+        await a.releaseAll();
+        await store.close();
+      }
+    });
   });
 }
 
