@@ -51,4 +51,29 @@ describe('StreamFanout', () => {
       await bus.close();
     }
   });
+
+  it('a unit both in the GOP reply and delivered live while it was requested is sent once', async () => {
+    const bus = new InProcessBus();
+    const source = new SyntheticStream(bus, 'overlap');
+    source.publish(true);
+    await tick();
+    const fanout = new StreamFanout('overlap', source.description, bus, createLogger({ service: 'fanout-test', level: 'silent' }), {
+      gopRequestTimeoutMs: 200, gopLimits: { maxAccessUnits: 100, maxBytes: 1 << 20 }, maxPendingAccessUnits: 100,
+    });
+    try {
+      // Published while the GOP request is in flight: in the GOP reply and on media.<s>.out.
+      source.publish(false);
+      await fanout.ready;
+      const reader = new RecordingReader();
+      fanout.addReader(reader);
+      source.publish(false);
+      await tick();
+      const seqs = source.published.map((au) => seqOf(au.packets[0]));
+      assert.deepEqual(reader.batches.flat(), seqs, 'every unit once, in order');
+    } finally {
+      fanout.close('shutdown');
+      source.close();
+      await bus.close();
+    }
+  });
 });

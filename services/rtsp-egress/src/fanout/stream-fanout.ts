@@ -2,8 +2,10 @@ import {
   AccessUnitMessage, StreamDescription, Subjects, decodeEnvelope, decodeEnvelopeList,
 } from '@streamgate/contracts';
 import { Bus, Logger, Subscription, preciseNowMs } from '@streamgate/platform';
-import { RtpWallClock, buildGoodbye, buildSenderReport, joinCompound, ntpFromUnixMs } from '@streamgate/protocol-rtp';
-import { rtpSequenceNumber, rtpSsrc, sequenceIsNewer } from '../rtp-fields';
+import {
+  RTP_FIXED_HEADER_SIZE, RtpWallClock, buildGoodbye, buildSenderReport, joinCompound, ntpFromUnixMs, seqLessThan,
+} from '@streamgate/protocol-rtp';
+import { rtpSequenceNumber, rtpSsrc } from '../rtp-fields';
 import { FanoutReader, ReaderCloseReason } from './fanout-reader';
 import { GopCache, GopCacheLimits, auByteLength } from './gop-cache';
 import { AccessUnitBatch } from './access-unit-batch';
@@ -182,7 +184,7 @@ export class StreamFanout {
     for (const au of units) this.process(au, lastSeq);
     for (const au of live) {
       const last = lastSeq.get(au.track);
-      if (last !== undefined && au.packets.length > 0 && !sequenceIsNewer(rtpSequenceNumber(au.packets[0]), last)) continue;
+      if (last !== undefined && au.packets.length > 0 && !seqLessThan(last, rtpSequenceNumber(au.packets[0]))) continue;
       this.process(au, lastSeq);
     }
   }
@@ -210,7 +212,7 @@ export class StreamFanout {
     if (!clock || au.packets.length === 0) return;
     clock.wallclock.observe(au.rtpTimestamp, au.receivedAt);
     clock.packets += au.packets.length;
-    clock.octets += auByteLength(au) - 12 * au.packets.length;
+    clock.octets += auByteLength(au) - RTP_FIXED_HEADER_SIZE * au.packets.length;
     clock.ssrc = rtpSsrc(au.packets[0]);
     lastSeq?.set(au.track, rtpSequenceNumber(au.packets[au.packets.length - 1]));
     this.unsent.push(au);
