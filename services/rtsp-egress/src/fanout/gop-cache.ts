@@ -46,10 +46,6 @@ export class GopCache {
   get accessUnits(): readonly AccessUnitMessage[] {
     return this.units;
   }
-
-  get byteLength(): number {
-    return this.bytes;
-  }
 }
 
 export function auByteLength(au: AccessUnitMessage): number {
