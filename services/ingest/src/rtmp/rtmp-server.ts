@@ -51,10 +51,6 @@ export class RtmpServer {
     });
   }
 
-  get sessions(): RtmpSession[] {
-    return [...this.sockets.values()];
-  }
-
   /** Stops accepting, closes every session (ending their publications), resolves when closed. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));

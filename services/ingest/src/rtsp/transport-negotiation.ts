@@ -73,10 +73,3 @@ export function effectiveMode(stream: StreamTransport, gatewayDefault: StreamTra
 export function initialTransport(mode: StreamTransport): LowerTransport {
   return mode === 'tcp' ? 'tcp' : 'udp';
 }
-
-export type FallbackCause = 'setup-refused' | 'no-udp-media';
-
-/** Under `auto`, UDP trouble moves the stream to TCP; fixed transports never change. */
-export function fallbackTransport(mode: StreamTransport, current: LowerTransport, _cause: FallbackCause): LowerTransport | undefined {
-  return mode === 'auto' && current === 'udp' ? 'tcp' : undefined;
-}
