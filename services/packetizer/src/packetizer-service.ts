@@ -5,7 +5,7 @@
  */
 import { StreamAssignment, StreamAssignmentOptions } from './stream-assignment';
 import {
-  AccessUnitMessage, BusErrorReply, ContractError, decodeEnvelope, decodeJson, encodeEnvelope, encodeEnvelopeList,
+  AccessUnitMessage, BusErrorReply, ContractError, decodeEnvelope, decodeJson, encodeEnvelope,
   encodeJson, EnvelopeError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject, IngestSubjects, SourceDescription,
 } from '@streamgate/contracts';
 import { BusMessage, InProcessBus, ServiceContext, StatusMetrics, Subscription, unwrapBus } from '@streamgate/platform';
@@ -329,8 +329,7 @@ export class PacketizerService {
     const stream = this.streamName(msg.subject);
     if (!stream) return;
     const st = this.streams.get(stream);
-    const units = st?.live ? st.gop.snapshot().map((b) => decodeEnvelope(b)) : [];
-    msg.respond(encodeEnvelopeList(units));
+    msg.respond(st?.live ? st.gop.toEnvelopeList() : new Uint8Array(0));
   }
 
   private onLatestFrame(msg: BusMessage): void {

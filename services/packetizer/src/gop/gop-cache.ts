@@ -50,4 +50,21 @@ export class GopCache {
   snapshot(): readonly Uint8Array[] {
     return this.units;
   }
+
+  /**
+   * The cached envelopes as one envelope list (the `encodeEnvelopeList` format: (u32 length,
+   * envelope)*), copied once into one buffer: the bytes are already encoded, so they are not
+   * decoded and re-encoded.
+   */
+  toEnvelopeList(): Uint8Array {
+    const out = new Uint8Array(this.bytes + 4 * this.units.length);
+    const view = new DataView(out.buffer);
+    let offset = 0;
+    for (const u of this.units) {
+      view.setUint32(offset, u.byteLength);
+      out.set(u, offset + 4);
+      offset += 4 + u.byteLength;
+    }
+    return out;
+  }
 }
