@@ -68,4 +68,5 @@ export type RtmpKickReply = z.infer<typeof RtmpKickReply>;
 export const statusKey = (stream: string, service: 'ingest' | 'packetizer' | 'rtsp-egress'): string => `status/${stream}/${service}`;
 export const ingestStatusKey = (stream: string): string => statusKey(stream, 'ingest');
 /** Store key of a registered RTMP stream key (written by the control API). */
-export const rtmpKeyStoreKey = (key: string): string => `rtmp-keys/${key}`;
+export const RTMP_KEYS_PREFIX = 'rtmp-keys/';
+export const rtmpKeyStoreKey = (key: string): string => `${RTMP_KEYS_PREFIX}${key}`;

@@ -29,10 +29,6 @@ export const Subjects = {
   allLatestFrame: 'packetizer.*.frame',
 } as const;
 
-/** Queue groups: one member of each group handles a message. */
-export const QueueGroups = {
-  packetizer: 'packetizer',
-} as const;
 
 /** Extracts `<s>` from `prefix.<s>.suffix`; undefined when the subject has another shape. */
 export function streamFromSubject(subject: string): string | undefined {

@@ -1,3 +1,4 @@
+import { REGISTRY_PREFIX, RTMP_KEYS_PREFIX } from '@streamgate/contracts';
 import type { Bus } from '../bus/bus';
 import { InProcessBus } from '../bus/in-process-bus';
 import { NatsBus } from '../bus/nats-bus';
@@ -15,7 +16,7 @@ import { unwrapBus } from '../observability/tracing-bus';
 import type { RunningService, ServiceContext, ServiceFactory } from './service';
 
 /** Store key prefixes that survive a restart in the embedded mode. */
-export const PERSISTED_PREFIXES = ['streams/', 'rtmp-keys/'];
+export const PERSISTED_PREFIXES = [REGISTRY_PREFIX, RTMP_KEYS_PREFIX];
 
 export interface ContextOverrides {
   config?: Partial<GatewayConfig>;

@@ -8,10 +8,7 @@ import { StreamStatusService } from '../status/stream-status.service';
 import { publicHost, rtmpUrl, rtspUrl } from './public-urls';
 import { RtmpKeysService } from './rtmp-keys.service';
 import { StreamKeyBody, StreamKeyDto } from './stream-key.dto';
-
-function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
+import { streamView } from '../streams/stream-view';
 
 /**
  * The RTMP converter's API, kept as it was: `POST /start`, `GET /streams`, `POST /stop`, all
@@ -64,26 +61,29 @@ export class RtmpConverterController {
     const keys = await this.keys.all();
     const statuses = (await this.status.all()).filter((s) => s.ingest?.source === 'rtmp');
     const names = new Set<string>([...keys.keys(), ...statuses.map((s) => s.name)]);
+    const statusByName = new Map(statuses.map((st) => [st.name, st]));
     const streams = [...names].sort().map((name) => {
-      const st = statuses.find((s) => s.name === name);
+      const st = statusByName.get(name);
       const key = keys.get(name);
+      // The same view /api/streams serves, narrowed to the converter's fields.
+      const view = streamView(name, undefined, st, rtspUrl(this.ctx.config, host, name));
       return {
         stream_key: name,
-        active: st?.ingest?.publishing === true,
+        active: view.playing,
         enabled: key ? key.enabled : !this.ctx.config.RTMP_REQUIRE_KNOWN_KEYS,
         registered: key !== undefined,
         rtmp_url: rtmpUrl(this.ctx.config, host, name),
-        rtsp_url: rtspUrl(this.ctx.config, host, name),
+        rtsp_url: view.play_url,
         started_at: st?.ingest?.started_at ?? null,
-        bytes_received: num(st?.ingest?.bytes_received),
-        packets_received: num(st?.ingest?.packets_received),
-        frames_received: num(st?.ingest?.frames_received),
-        last_frame_time: st?.ingest?.last_frame_time ?? null,
-        fps: num(st?.packetizer?.fps),
-        bitrate_kbps: num(st?.packetizer?.bitrate_kbps),
-        tracks: Array.isArray(st?.packetizer?.tracks) ? st?.packetizer?.tracks : [],
-        readers: num(st?.egress?.readers),
-        bytes_sent: num(st?.egress?.bytes_sent),
+        bytes_received: view.bytes_received,
+        packets_received: view.packets_received,
+        frames_received: view.frames_received,
+        last_frame_time: view.last_frame_time,
+        fps: view.fps,
+        bitrate_kbps: view.bitrate_kbps,
+        tracks: view.tracks,
+        readers: view.readers,
+        bytes_sent: view.bytes_sent,
       };
     });
     return { total: streams.length, streams };

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { IngestSubjects, rtmpKeyStoreKey } from '@streamgate/contracts';
+import { IngestSubjects, RTMP_KEYS_PREFIX, rtmpKeyStoreKey } from '@streamgate/contracts';
 import type { ServiceContext } from '@streamgate/platform';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
 
@@ -47,9 +47,9 @@ export class RtmpKeysService {
 
   async all(): Promise<Map<string, RtmpKeyRecord>> {
     const out = new Map<string, RtmpKeyRecord>();
-    for (const { key, value } of await this.ctx.store.list('rtmp-keys/')) {
+    for (const { key, value } of await this.ctx.store.list(RTMP_KEYS_PREFIX)) {
       const parsed = RtmpKeyRecord.safeParse(safeJson(value));
-      if (parsed.success) out.set(key.slice('rtmp-keys/'.length), parsed.data);
+      if (parsed.success) out.set(key.slice(RTMP_KEYS_PREFIX.length), parsed.data);
     }
     return out;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ServiceContext } from '@streamgate/platform';
+import type { ServiceContext, StoreEntry } from '@streamgate/platform';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
 
 export type StatusPart = Record<string, unknown>;
@@ -17,8 +17,17 @@ export class StreamStatusService {
   constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {}
 
   async all(): Promise<StreamStatusParts[]> {
+    return this.group(await this.ctx.store.list('status/'));
+  }
+
+  /** One stream's parts: reads only `status/<name>/`. */
+  async one(name: string): Promise<StreamStatusParts | undefined> {
+    return this.group(await this.ctx.store.list(`status/${name}/`))[0];
+  }
+
+  private group(entries: StoreEntry[]): StreamStatusParts[] {
     const byName = new Map<string, StreamStatusParts>();
-    for (const { key, value } of await this.ctx.store.list('status/')) {
+    for (const { key, value } of entries) {
       const [, name, service] = key.split('/');
       if (!name || !service) continue;
       let parts = byName.get(name);
@@ -30,11 +39,6 @@ export class StreamStatusService {
       else if (service === 'rtsp-egress') parts.egress = parsed;
     }
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  async one(name: string): Promise<StreamStatusParts | undefined> {
-    const all = await this.all();
-    return all.find((s) => s.name === name);
   }
 
   private parse(value: string): StatusPart | undefined {

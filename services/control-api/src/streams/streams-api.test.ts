@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { REGISTRY_CHANGED_SUBJECT } from '@streamgate/contracts';
-import { ContextOverrides, FileBackedStateStore, ServiceContext, createLogger, createServiceContext } from '@streamgate/platform';
+import { ContextOverrides, FileBackedStateStore, PERSISTED_PREFIXES, ServiceContext, createLogger, createServiceContext } from '@streamgate/platform';
 import { RunningControlApi, startControlApi } from '../index';
 
 const SECRET = 'Sup3r-S3cret-pw';
@@ -17,7 +17,7 @@ async function startApi(dataDir: string, extra: ContextOverrides['config'] = {})
   const logs: string[] = [];
   const sink = new Writable({ write(chunk: Buffer, _e, cb) { logs.push(chunk.toString()); cb(); } });
   const ctx = await createServiceContext('control-api', {
-    store: new FileBackedStateStore(join(dataDir, 'state.json'), ['streams/', 'rtmp-keys/']),
+    store: new FileBackedStateStore(join(dataDir, 'state.json'), PERSISTED_PREFIXES),
     config: { HOST: '127.0.0.1', PORT: 0, RTSP_PORT: 8554, LOG_LEVEL: 'debug', ...extra },
   });
   ctx.logger = createLogger({ service: 'control-api', level: 'debug', destination: sink });

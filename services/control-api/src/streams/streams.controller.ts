@@ -47,8 +47,10 @@ export class StreamsController {
     const configs = await this.streams.list();
     const statuses = await this.status.all();
     const names = new Set([...configs.map((c) => c.name), ...statuses.filter((s) => s.ingest).map((s) => s.name)]);
+    const configByName = new Map(configs.map((c) => [c.name, c]));
+    const statusByName = new Map(statuses.map((st) => [st.name, st]));
     const streams = [...names].sort().map((name) =>
-      streamView(name, configs.find((c) => c.name === name), statuses.find((s) => s.name === name), rtspUrl(this.ctx.config, host, name)));
+      streamView(name, configByName.get(name), statusByName.get(name), rtspUrl(this.ctx.config, host, name)));
     return { total: streams.length, streams };
   }
 
