@@ -4,7 +4,7 @@
  * sources.
  */
 import type { StreamDescription, TrackDescription } from '@streamgate/contracts';
-import { serializeSdp, SdpMedia } from '@streamgate/protocol-sdp';
+import { formatFmtp, serializeSdp, SdpMedia } from '@streamgate/protocol-sdp';
 import { audioSpecificConfigHex } from '@streamgate/protocol-rtp';
 import { AUDIO_PAYLOAD_TYPE, AUDIO_TRACK, VIDEO_PAYLOAD_TYPE, VIDEO_TRACK } from '../media/access-unit';
 import type { AudioConfig, VideoConfig } from '../media/track-config';
@@ -23,13 +23,15 @@ const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.
 
 function videoFmtp(config: VideoConfig): string {
   if (config.codec === 'H265') {
-    const vps = config.vps ? `sprop-vps=${base64(config.vps)};` : '';
-    return `${VIDEO_PAYLOAD_TYPE} ${vps}sprop-sps=${base64(config.sps)};sprop-pps=${base64(config.pps)}`;
+    const vps: Array<[string, string]> = config.vps ? [['sprop-vps', base64(config.vps)]] : [];
+    return formatFmtp(VIDEO_PAYLOAD_TYPE, [...vps, ['sprop-sps', base64(config.sps)], ['sprop-pps', base64(config.pps)]]);
   }
   const sps = config.sps;
   // profile-level-id is the three SPS bytes after the NAL header (RFC 6184 §8.1).
   const profileLevelId = `${hex2(sps[1])}${hex2(sps[2])}${hex2(sps[3])}`;
-  return `${VIDEO_PAYLOAD_TYPE} packetization-mode=1;profile-level-id=${profileLevelId};sprop-parameter-sets=${base64(config.sps)},${base64(config.pps)}`;
+  return formatFmtp(VIDEO_PAYLOAD_TYPE, [
+    ['packetization-mode', '1'], ['profile-level-id', profileLevelId], ['sprop-parameter-sets', `${base64(config.sps)},${base64(config.pps)}`],
+  ]);
 }
 
 function videoMedia(config: VideoConfig): SdpMedia {
@@ -49,7 +51,13 @@ function audioMedia(config: AudioConfig): SdpMedia {
     type: 'audio', port: 0, protocol: 'RTP/AVP', formats: [String(AUDIO_PAYLOAD_TYPE)], bandwidths: [],
     attributes: [
       { name: 'rtpmap', value: `${AUDIO_PAYLOAD_TYPE} MPEG4-GENERIC/${config.clockRate}/${channels || 2}` },
-      { name: 'fmtp', value: `${AUDIO_PAYLOAD_TYPE} streamtype=5;profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=${audioSpecificConfigHex(config.asc)}` },
+      {
+        name: 'fmtp',
+        value: formatFmtp(AUDIO_PAYLOAD_TYPE, [
+          ['streamtype', '5'], ['profile-level-id', '1'], ['mode', 'AAC-hbr'], ['sizelength', '13'], ['indexlength', '3'], ['indexdeltalength', '3'],
+          ['config', audioSpecificConfigHex(config.asc)],
+        ]),
+      },
       { name: 'control', value: `trackID=${AUDIO_TRACK}` },
     ],
   };
