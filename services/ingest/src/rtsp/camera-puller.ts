@@ -46,6 +46,7 @@ export class CameraPuller {
   private readonly mode: StreamTransport;
   private readonly backoff: ReconnectBackoff;
   private readonly log: Logger;
+  private readonly mediaSubject: string;
   private transport: LowerTransport;
   private session: RtspClientSession | undefined;
   private endSession: ((end: SessionEnd) => void) | undefined;
@@ -69,6 +70,7 @@ export class CameraPuller {
     this.transport = initialTransport(this.mode);
     this.backoff = new ReconnectBackoff(options.backoff);
     this.log = options.logger.child({ stream: this.name });
+    this.mediaSubject = Subjects.mediaIn(this.name);
   }
 
   get config(): StreamConfig {
@@ -216,7 +218,7 @@ export class CameraPuller {
 
   private publishBatch(track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number): void {
     try {
-      this.options.bus.publish(Subjects.mediaIn(this.name), encodeEnvelope({ kind: 'rtp-batch', track, rtcp, receivedAt, packets }));
+      this.options.bus.publish(this.mediaSubject, encodeEnvelope({ kind: 'rtp-batch', track, rtcp, receivedAt, packets }));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not publish media');
     }
