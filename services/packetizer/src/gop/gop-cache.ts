@@ -47,10 +47,6 @@ export class GopCache {
     this.open = false;
   }
 
-  snapshot(): readonly Uint8Array[] {
-    return this.units;
-  }
-
   /**
    * The cached envelopes as one envelope list (the `encodeEnvelopeList` format: (u32 length,
    * envelope)*), copied once into one buffer: the bytes are already encoded, so they are not
