@@ -1,6 +1,7 @@
-import type { StreamDescription } from '@streamgate/contracts';
+import { StreamDescription, statusKey } from '@streamgate/contracts';
 import type { Bus, Logger, StateStore } from '@streamgate/platform';
 import { EgressMetrics } from './egress-metrics';
+import type { FanoutReader } from './fanout-reader';
 import { FanoutStats, StreamFanout, StreamFanoutOptions } from './stream-fanout';
 
 export const STATUS_TTL_MS = 15_000;
@@ -64,8 +65,13 @@ export class FanoutRegistry {
     this.disposeIfIdle(fanout);
   }
 
-  /** Call after removing a reader. */
-  disposeIfIdle(fanout: StreamFanout): void {
+  /** A reader left (PAUSE, TEARDOWN, timeout, connection gone): the fan-out goes with its last one. */
+  removeReader(fanout: StreamFanout, reader: FanoutReader): void {
+    fanout.removeReader(reader);
+    this.disposeIfIdle(fanout);
+  }
+
+  private disposeIfIdle(fanout: StreamFanout): void {
     if (fanout.readerCount > 0 || this.preparing.has(fanout)) return;
     const stats = fanout.stats();
     fanout.close('teardown');
@@ -107,7 +113,7 @@ export class FanoutRegistry {
   private writeStatus(stream: string, stats: FanoutStats): void {
     this.metrics?.update(stream, stats);
     this.store
-      .set(`status/${stream}/rtsp-egress`, JSON.stringify(toStatus(stats)), { ttlMs: STATUS_TTL_MS })
+      .set(statusKey(stream, 'rtsp-egress'), JSON.stringify(toStatus(stats)), { ttlMs: STATUS_TTL_MS })
       .catch((err: unknown) => this.logger.warn({ err, stream }, 'status write failed'));
   }
 }

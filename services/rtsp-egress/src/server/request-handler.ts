@@ -190,8 +190,7 @@ export class RtspRequestHandler {
     const session = this.requiredSession(req, 'PAUSE');
     session.assertState('PAUSE', 'ready', 'playing');
     if (session.state === 'playing' && session.fanout && session.reader) {
-      session.fanout.removeReader(session.reader);
-      this.registry.disposeIfIdle(session.fanout);
+      this.registry.removeReader(session.fanout, session.reader);
       session.reader = undefined;
       session.fanout = undefined;
     }

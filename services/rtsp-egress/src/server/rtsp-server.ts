@@ -151,10 +151,7 @@ export class RtspServer implements RequestDispatcher, SessionDirectory {
       const key = track.clientPorts ? `${session.clientAddress}:${track.clientPorts[1]}` : undefined;
       if (key !== undefined && this.udpClients.get(key) === session) this.udpClients.delete(key);
     }
-    if (session.fanout && session.reader) {
-      session.fanout.removeReader(session.reader);
-      this.registry.disposeIfIdle(session.fanout);
-    }
+    if (session.fanout && session.reader) this.registry.removeReader(session.fanout, session.reader);
     session.reader = undefined;
     session.fanout = undefined;
     session.releaseTransport();
@@ -173,10 +170,7 @@ export class RtspServer implements RequestDispatcher, SessionDirectory {
     if (session.closed || session.ended) return;
     session.ended = true;
     if (session.state === 'playing') session.state = 'ready';
-    if (session.fanout && session.reader) {
-      session.fanout.removeReader(session.reader);
-      this.registry.disposeIfIdle(session.fanout);
-    }
+    if (session.fanout && session.reader) this.registry.removeReader(session.fanout, session.reader);
     session.reader = undefined;
     session.fanout = undefined;
     if (session.transport !== 'tcp') return;
