@@ -1,8 +1,10 @@
 import { connect } from 'node:net';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnTracked, TrackedProcess } from '@streamgate/testing';
+import {
+  ffmpegDecodeRtsp, ffmpegPushRtmp, ffprobeRtsp, makeTestClip, ProbedStream, RtspTransport, TrackedProcess,
+} from '@streamgate/testing';
 import { Gateway, startGateway } from '../../services/all-in-one';
 
 /** Starts the all-in-one gateway on loopback with ephemeral ports. */
@@ -16,8 +18,6 @@ export function startTestGateway(extra: Record<string, string | number | boolean
   });
 }
 
-const clipDir = mkdtempSync(join(tmpdir(), 'sg-clips-'));
-
 export interface ClipOptions {
   seconds: number;
   width?: number;
@@ -28,28 +28,18 @@ export interface ClipOptions {
   audio?: boolean;
 }
 
-/** Renders an FLV test clip (H.264 High with B-frames + AAC) once per parameter set. */
+/**
+ * An FLV test clip (H.264 High with B-frames + AAC), rendered once per parameter set by
+ * libs/testing's makeTestClip (bounded by its render timeout).
+ */
 export async function renderClip(o: ClipOptions): Promise<string> {
   const { seconds, width = 640, height = 360, fps = 25, gop = 50, bframes = 2, audio = true } = o;
-  const file = join(clipDir, `clip-${seconds}-${width}x${height}-${fps}-${gop}-${bframes}-${audio}.flv`);
-  if (existsSync(file)) return file;
-  const args = ['-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`];
-  if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
-  args.push('-t', String(seconds), '-c:v', 'libx264', '-profile:v', 'high', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
-    '-bf', String(bframes), '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0');
-  if (audio) args.push('-c:a', 'aac', '-b:a', '96k');
-  args.push('-f', 'flv', file);
-  const p = spawnTracked('ffmpeg', args);
-  const st = await p.exited;
-  if (st.code !== 0) throw new Error(`rendering the clip failed: ${p.stderr()}`);
-  return file;
+  return (await makeTestClip({ seconds, width, height, fps, gop, bframes, audio })).flv;
 }
 
 /** ffmpeg pushing a clip in real time to rtmp://127.0.0.1:<port>/<app>/<key>. */
 export function pushClip(file: string, rtmpPort: number, key: string, app = 'live'): TrackedProcess {
-  return spawnTracked('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-i', file, '-c', 'copy', '-f', 'flv',
-    `rtmp://127.0.0.1:${rtmpPort}/${app}/${key}`]);
+  return ffmpegPushRtmp(`rtmp://127.0.0.1:${rtmpPort}/${app}/${key}`, { clip: file });
 }
 
 /** Sends one raw RTSP request and returns the status code (0 when the connection failed). */
@@ -91,39 +81,18 @@ export interface DecodeResult {
 
 /**
  * Reads an RTSP URL with ffmpeg, decoding every frame with -xerror (any decode error fails),
- * until the stream ends or `maxSeconds`. Counts decoded frames per stream with framecrc.
+ * until the stream ends or `maxSeconds`. Counts decoded frames per media type (framecrc's
+ * #media_type header, not the stream index: a camera may list audio first). Rejects when
+ * ffmpeg is still running 15 s after `maxSeconds`.
  */
-export async function decodeWithFfmpeg(url: string, transport: 'tcp' | 'udp', maxSeconds: number): Promise<DecodeResult> {
-  const p = spawnTracked('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-xerror', '-rtsp_transport', transport,
-    '-i', url, '-t', String(maxSeconds), '-map', '0', '-f', 'framecrc', '-']);
-  const timer = setTimeout(() => void p.kill(), (maxSeconds + 15) * 1000);
-  const st = await p.exited;
-  clearTimeout(timer);
-  let video = 0;
-  let audio = 0;
-  for (const line of p.stdout().split('\n')) {
-    if (line.startsWith('0,')) video++;
-    else if (line.startsWith('1,')) audio++;
-  }
-  return { code: st.code, video, audio, stderr: p.stderr() };
+export async function decodeWithFfmpeg(url: string, transport: RtspTransport, maxSeconds: number): Promise<DecodeResult> {
+  const r = await ffmpegDecodeRtsp(url, { transport, seconds: maxSeconds });
+  return { code: r.exitCode, video: r.frames.video, audio: r.frames.audio, stderr: r.stderr };
 }
 
-export interface ProbeStream {
-  codec_type: string;
-  codec_name: string;
-  profile?: string;
-  width?: number;
-  height?: number;
-  sample_rate?: string;
-  channels?: number;
-}
+export type ProbeStream = ProbedStream;
 
-export async function probe(url: string, transport: 'tcp' | 'udp'): Promise<ProbeStream[]> {
-  const p = spawnTracked('ffprobe', ['-hide_banner', '-loglevel', 'error', '-rtsp_transport', transport,
-    '-show_streams', '-of', 'json', url]);
-  const timer = setTimeout(() => void p.kill(), 20_000);
-  const st = await p.exited;
-  clearTimeout(timer);
-  if (st.code !== 0) throw new Error(`ffprobe ${transport} ${url} failed (${st.code}): ${p.stderr()}`);
-  return (JSON.parse(p.stdout()) as { streams: ProbeStream[] }).streams;
+/** ffprobe -show_streams on an RTSP URL (bounded); rejects with ffprobe's stderr on failure. */
+export async function probe(url: string, transport: RtspTransport): Promise<ProbeStream[]> {
+  return (await ffprobeRtsp(url, { transport })).streams;
 }
