@@ -1,7 +1,7 @@
 /**
  * Helpers for the RTSP pull end-to-end tests: the all-in-one gateway with its log lines
  * captured, the control API, GStreamer cameras on a chosen port (to kill and restart one on
- * the same port), and GStreamer rtspsrc readers.
+ * the same port).
  */
 import pino from 'pino';
 import {
@@ -96,30 +96,4 @@ export { freeTcpPort };
 /** How many RTSP client connections a helper camera accepted so far (from its event lines). */
 export function cameraConnections(proc: TrackedProcess): number {
   return (proc.stdout().match(/"event": "client-connected"/g) ?? []).length;
-}
-
-export interface GstReadResult {
-  video: number;
-  audio: number;
-  errors: string;
-  code: number | null;
-}
-
-/** GStreamer rtspsrc decoding both tracks for `seconds`, then stopped with EOS (-e, SIGINT). */
-export async function readWithGstreamer(url: string, protocols: 'tcp' | 'udp', seconds: number): Promise<GstReadResult> {
-  const gst = spawnTracked('gst-launch-1.0', ['-e', '-v', 'rtspsrc', 'name=s', `location=${url}`, `protocols=${protocols}`, 'latency=200',
-    's.', '!', 'application/x-rtp,media=video', '!', 'queue', '!', 'decodebin', '!', 'video/x-raw', '!', 'fakesink', 'name=vsink', 'silent=false', 'sync=false',
-    's.', '!', 'application/x-rtp,media=audio', '!', 'queue', '!', 'decodebin', '!', 'audio/x-raw', '!', 'fakesink', 'name=asink', 'silent=false', 'sync=false']);
-  const stopTimer = setTimeout(() => gst.child.kill('SIGINT'), seconds * 1000);
-  const killTimer = setTimeout(() => void gst.kill(), (seconds + 10) * 1000);
-  const st = await gst.exited;
-  clearTimeout(stopTimer);
-  clearTimeout(killTimer);
-  const out = gst.stdout();
-  const errors = (gst.stderr() + out).split('\n').filter((l) => /ERROR: from element/.test(l)).join('\n');
-  return {
-    video: (out.match(/vsink: last-message = chain/g) ?? []).length,
-    audio: (out.match(/asink: last-message = chain/g) ?? []).length,
-    errors, code: st.code,
-  };
 }
