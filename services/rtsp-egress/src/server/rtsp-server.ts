@@ -156,10 +156,9 @@ export class RtspServer implements RequestDispatcher, SessionDirectory {
     session.fanout = undefined;
     session.releaseTransport();
     if (session.transport !== 'tcp' || reason === 'teardown' || reason === 'connection-closed') return;
-    const conn = [...this.connections].find((c) => c === session.owner);
     // A slow reader's queue is full: ending would wait behind it, so cut it off.
-    if (reason === 'slow') conn?.destroy();
-    else conn?.end();
+    if (reason === 'slow') session.owner.destroy();
+    else session.owner.end();
   }
 
   /**
@@ -174,9 +173,8 @@ export class RtspServer implements RequestDispatcher, SessionDirectory {
     session.reader = undefined;
     session.fanout = undefined;
     if (session.transport !== 'tcp') return;
-    const conn = [...this.connections].find((c) => c === session.owner);
     setTimeout(() => {
-      if (!session.closed) conn?.end();
+      if (!session.closed) session.owner.end();
     }, SOURCE_STOPPED_GRACE_MS).unref();
   }
 

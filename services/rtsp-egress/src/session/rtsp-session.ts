@@ -20,9 +20,13 @@ export interface SessionTrack {
   rtpSender?: RtpSender;
 }
 
-/** Identifies the RTSP connection a session was set up on, without depending on its class. */
+/** The RTSP connection a session was set up on, without depending on its class. */
 export interface SessionOwner {
   readonly id: number;
+  /** Flushes what is queued, then closes. */
+  end(): void;
+  /** Closes at once, discarding what is queued. */
+  destroy(): void;
 }
 
 export class RtspSession {
