@@ -6,7 +6,7 @@
 import { StreamAssignment, StreamAssignmentOptions } from './stream-assignment';
 import {
   AccessUnitMessage, BusErrorReply, ContractError, decodeEnvelope, decodeJson, encodeEnvelope,
-  encodeJson, EnvelopeError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject, IngestSubjects, SourceDescription,
+  encodeJson, EnvelopeError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject, IngestSubjects, SourceDescription, statusKey,
 } from '@streamgate/contracts';
 import { BusMessage, InProcessBus, ServiceContext, StatusMetrics, Subscription, unwrapBus } from '@streamgate/platform';
 import { joinAnnexB } from '@streamgate/protocol-rtp';
@@ -96,7 +96,7 @@ export class PacketizerService {
     this.owned.delete(stream);
     this.streams.get(stream)?.reset();
     this.streams.delete(stream);
-    await this.ctx.store.delete(`status/${stream}/packetizer`).catch((err: unknown) => this.ctx.logger.warn({ err, stream }, 'status delete failed'));
+    await this.ctx.store.delete(statusKey(stream, 'packetizer')).catch((err: unknown) => this.ctx.logger.warn({ err, stream }, 'status delete failed'));
   }
 
   private applySourceDescription(d: SourceDescription): void {
@@ -137,7 +137,7 @@ export class PacketizerService {
       }
     }
     this.pendingDescribes.clear();
-    await Promise.all([...this.streams.keys()].map((s) => this.ctx.store.delete(`status/${s}/packetizer`)));
+    await Promise.all([...this.streams.keys()].map((s) => this.ctx.store.delete(statusKey(s, 'packetizer'))));
   }
 
   /** Test and status access. */
@@ -267,7 +267,7 @@ export class PacketizerService {
       st.live = false;
       st.reset();
       this.statusMetrics.down(stream, event.source);
-      void this.ctx.store.delete(`status/${stream}/packetizer`);
+      void this.ctx.store.delete(statusKey(stream, 'packetizer'));
     }
   }
 
@@ -368,7 +368,7 @@ export class PacketizerService {
         const status = st.status(now);
         const video = status.tracks.find((t) => t.media === 'video');
         this.statusMetrics.packetizer(name, status, video?.codec ?? 'none');
-        await this.ctx.store.set(`status/${name}/packetizer`, JSON.stringify(status), { ttlMs: STATUS_TTL_MS });
+        await this.ctx.store.set(statusKey(name, 'packetizer'), JSON.stringify(status), { ttlMs: STATUS_TTL_MS });
       } catch (err) {
         this.ctx.logger.warn({ err, stream: name }, 'status write failed');
       }
