@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAll, spawnTracked } from '@streamgate/testing';
+import { killAll, spawnTracked, withTimeout } from '@streamgate/testing';
 import type { Gateway } from '../../services/all-in-one';
 import { decodeWithFfmpeg, pushClip, renderClip, startTestGateway, waitForStream } from '../e2e/gateway-harness';
 import { RealPrometheus, startPrometheus } from './prometheus-harness';
@@ -30,8 +30,9 @@ describe('Prometheus scrapes the all-in-one', { timeout: 120_000 }, () => {
   test('bitrate, fps and readers of a pushed stream; latency histogram; API durations', async () => {
     const clip = await renderClip({ seconds: 20, width: 640, height: 360, fps: 25, gop: 50 });
     const probe = spawnTracked('ffprobe', ['-v', 'error', '-show_entries', 'format=bit_rate', '-of', 'csv=p=0', clip]);
-    await probe.exited;
+    await withTimeout(probe.exited, 20_000, `ffprobe ${clip}`);
     const clipBitrate = Number(probe.stdout().trim());
+    assert.ok(clipBitrate > 0, `ffprobe gave no bitrate for the clip: ${probe.stderr()}`);
     const push = pushClip(clip, gw.rtmpPort, 'prom1');
     await waitForStream(gw.rtspPort, 'prom1');
     const url = `rtsp://127.0.0.1:${gw.rtspPort}/prom1`;
