@@ -64,6 +64,10 @@ export type RtmpKickRequest = z.infer<typeof RtmpKickRequest>;
 export const RtmpKickReply = z.object({ ok: z.boolean() });
 export type RtmpKickReply = z.infer<typeof RtmpKickReply>;
 
+/** Every service rewrites its live status this often; a status not rewritten within the TTL disappears. */
+export const STATUS_INTERVAL_MS = 1000;
+export const STATUS_TTL_MS = 15_000;
+
 /** Store key of the live status a service writes for a stream (`status/<s>/<service>`). */
 export const statusKey = (stream: string, service: 'ingest' | 'packetizer' | 'rtsp-egress'): string => `status/${stream}/${service}`;
 export const ingestStatusKey = (stream: string): string => statusKey(stream, 'ingest');

@@ -6,8 +6,7 @@
 import { StreamAssignment, StreamAssignmentOptions } from './stream-assignment';
 import {
   AccessUnitMessage, BusErrorReply, ContractError, decodeEnvelope, decodeJson, encodeEnvelope,
-  encodeJson, EnvelopeError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject, IngestSubjects, SourceDescription, statusKey,
-} from '@streamgate/contracts';
+  encodeJson, EnvelopeError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject, IngestSubjects, SourceDescription, statusKey, STATUS_TTL_MS } from '@streamgate/contracts';
 import { BusMessage, InProcessBus, ServiceContext, StatusMetrics, Subscription, unwrapBus } from '@streamgate/platform';
 import { joinAnnexB } from '@streamgate/protocol-rtp';
 import { SdpParseError } from '@streamgate/protocol-sdp';
@@ -36,7 +35,6 @@ export interface PacketizerOptions {
   leases?: Pick<StreamAssignmentOptions, 'tickMs' | 'leaseTtlMs' | 'instanceId'>;
 }
 
-const STATUS_TTL_MS = 15_000;
 const MALFORMED_LOG_INTERVAL_MS = 60_000;
 const MAX_PENDING_DESCRIBES = 64;
 

@@ -2,14 +2,12 @@
  * One accepted publish: forwards every FLV tag to `media.<s>.in`, announces start/stop on
  * `stream.<s>.events`, and keeps `status/<s>/ingest` fresh while it lasts.
  */
-import { Subjects, StreamEvent, encodeEnvelope, encodeJson, SourceDescription } from '@streamgate/contracts';
+import { Subjects, StreamEvent, encodeEnvelope, encodeJson, SourceDescription, STATUS_TTL_MS, STATUS_INTERVAL_MS } from '@streamgate/contracts';
 import { Bus, Logger, StateStore, StatusMetrics, preciseNowMs } from '@streamgate/platform';
 import { parseAudioTag, parseVideoTag } from '@streamgate/protocol-rtmp';
 import { RtmpPublisherInfo, ingestStatusKey } from '@streamgate/contracts';
 import type { FlvTagKind, Publication } from './publish-gate';
 
-export const STATUS_TTL_MS = 15_000;
-export const STATUS_INTERVAL_MS = 1_000;
 
 export interface RtmpPublicationOptions {
   stream: string;

@@ -8,8 +8,7 @@
  */
 import {
   ENVELOPE_HEADER_SIZE, StreamConfig, StreamEvent, StreamTransport, Subjects, cameraUrl, encodeEnvelope, encodeJson,
-  ingestStatusKey, SourceDescription,
-} from '@streamgate/contracts';
+  ingestStatusKey, SourceDescription, STATUS_TTL_MS, STATUS_INTERVAL_MS } from '@streamgate/contracts';
 import { Bus, Logger, StateStore, redactUrlCredentials, StatusMetrics, SpanKind, withSpan } from '@streamgate/platform';
 import { ReconnectBackoff, ReconnectBackoffOptions } from './reconnect-backoff';
 import { RtspClientError, RtspTransportRefusedError } from './rtsp-client-errors';
@@ -17,8 +16,6 @@ import { RtspClientSession } from './rtsp-client-session';
 import { LowerTransport, UDP_FIRST_PACKET_TIMEOUT_MS, effectiveMode, initialTransport } from './transport-negotiation';
 import type { UdpPortPairAllocator } from './udp-port-pair';
 
-export const STATUS_TTL_MS = 15_000;
-export const STATUS_INTERVAL_MS = 1000;
 const WATCH_INTERVAL_MS = 250;
 
 export interface CameraPullerOptions {

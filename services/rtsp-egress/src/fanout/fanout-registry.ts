@@ -1,10 +1,9 @@
-import { StreamDescription, statusKey } from '@streamgate/contracts';
+import { StreamDescription, statusKey, STATUS_TTL_MS } from '@streamgate/contracts';
 import type { Bus, Logger, StateStore } from '@streamgate/platform';
 import { EgressMetrics } from './egress-metrics';
 import type { FanoutReader } from './fanout-reader';
 import { FanoutStats, StreamFanout, StreamFanoutOptions } from './stream-fanout';
 
-export const STATUS_TTL_MS = 15_000;
 const SENDER_REPORT_INTERVAL_MS = 5_000;
 
 /** Live status written to `status/<s>/rtsp-egress` (snake_case, as in the public API). */
