@@ -6,6 +6,9 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 # --- builder: the whole workspace, dev dependencies included, compiled into dist/ ---
 FROM ${NODE_IMAGE} AS builder
+# A C toolchain for libs/native-udp (batched UDP sends); without it the build falls back to node:dgram.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN npm ci --no-audit --no-fund --loglevel=error \

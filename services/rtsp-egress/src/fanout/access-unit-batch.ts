@@ -14,6 +14,17 @@ export class InterleavedChannels {
   }
 }
 
+/** Every packet of a batch in order, for batched UDP sends (UdpFanout). */
+export interface FlatPackets {
+  readonly packets: Uint8Array[];
+  /** The track of each packet. */
+  readonly tracks: Uint8Array;
+  /** Highest track id in the batch (-1 when empty). */
+  readonly maxTrack: number;
+  /** Payload bytes per track id. */
+  readonly bytesByTrack: ReadonlyMap<number, number>;
+}
+
 /**
  * The access units of all tracks that arrived in one bus delivery run, in arrival order, sent
  * to every reader as one piece of work. A TCP reader gets the interleaved frames of all of them
@@ -26,6 +37,7 @@ export class AccessUnitBatch {
   private lastBytes: Buffer | undefined;
   private readonly byKey = new Map<string, Buffer>();
   private readonly suffixes = new Map<number, AccessUnitBatch>();
+  private flatPackets: FlatPackets | undefined;
 
   constructor(readonly units: readonly AccessUnitMessage[]) {}
 
@@ -40,6 +52,28 @@ export class AccessUnitBatch {
     this.lastKey = channels.key;
     this.lastBytes = bytes;
     return bytes;
+  }
+
+  /** All packets in order with their tracks, built once and shared by every UDP send. */
+  flat(): FlatPackets {
+    if (this.flatPackets) return this.flatPackets;
+    const packets: Uint8Array[] = [];
+    const bytesByTrack = new Map<number, number>();
+    let maxTrack = -1;
+    for (const au of this.units) {
+      let bytes = bytesByTrack.get(au.track) ?? 0;
+      for (const p of au.packets) {
+        packets.push(p);
+        bytes += p.byteLength;
+      }
+      bytesByTrack.set(au.track, bytes);
+      if (au.track > maxTrack) maxTrack = au.track;
+    }
+    const tracks = new Uint8Array(packets.length);
+    let i = 0;
+    for (const au of this.units) for (let k = 0; k < au.packets.length; k++) tracks[i++] = au.track;
+    this.flatPackets = { packets, tracks, maxTrack, bytesByTrack };
+    return this.flatPackets;
   }
 
   /** The units from `index` on (a reader that starts at a keyframe inside this batch). */

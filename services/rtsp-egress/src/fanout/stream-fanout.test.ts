@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { InProcessBus, createLogger } from '@streamgate/platform';
 import { SyntheticStream, seqOf } from '../testing/synthetic-stream';
 import type { AccessUnitBatch } from './access-unit-batch';
-import type { FanoutReader } from './fanout-reader';
+import type { FanoutGroup, FanoutReader } from './fanout-reader';
 import { StreamFanout } from './stream-fanout';
 
 /** Records every batch it is sent, as the sequence numbers of its packets. */
@@ -16,6 +16,32 @@ class RecordingReader implements FanoutReader {
   writeBatch(batch: AccessUnitBatch): number {
     this.batches.push(batch.units.flatMap((au) => au.packets.map(seqOf)));
     return 1;
+  }
+  writeRtcp(): void {}
+  dropped(): void {}
+}
+
+/** A group recording which readers it was handed each batch, and what each of them received. */
+class RecordingGroup implements FanoutGroup {
+  readonly calls: Array<{ readers: readonly FanoutReader[]; seqs: number[] }> = [];
+  writeBatch(batch: AccessUnitBatch, readers: readonly FanoutReader[]): number {
+    const seqs = batch.units.flatMap((au) => au.packets.map(seqOf));
+    this.calls.push({ readers, seqs });
+    for (const r of readers) (r as GroupedReader).received.push(...seqs);
+    return 1;
+  }
+}
+
+/** A reader of a group: alone (GOP replay, before its keyframe) it writes through the group too. */
+class GroupedReader implements FanoutReader {
+  readonly transport = 'udp' as const;
+  readonly received: number[] = [];
+  constructor(readonly group: RecordingGroup) {}
+  wants(): boolean {
+    return true;
+  }
+  writeBatch(batch: AccessUnitBatch): number {
+    return this.group.writeBatch(batch, [this]);
   }
   writeRtcp(): void {}
   dropped(): void {}
@@ -70,6 +96,51 @@ describe('StreamFanout', () => {
       await tick();
       const seqs = source.published.map((au) => seqOf(au.packets[0]));
       assert.deepEqual(reader.batches.flat(), seqs, 'every unit once, in order');
+    } finally {
+      fanout.close('shutdown');
+      source.close();
+      await bus.close();
+    }
+  });
+
+  it('hands grouped readers to their group in one call per batch, and a late reader joins it after its keyframe', async () => {
+    const bus = new InProcessBus();
+    const source = new SyntheticStream(bus, 'grouped');
+    const fanout = new StreamFanout('grouped', source.description, bus, createLogger({ service: 'fanout-test', level: 'silent' }), {
+      gopRequestTimeoutMs: 200, gopLimits: { maxAccessUnits: 100, maxBytes: 1 << 20 }, maxPendingAccessUnits: 100,
+    });
+    const group = new RecordingGroup();
+    try {
+      await fanout.ready;
+      const a = new GroupedReader(group);
+      const b = new GroupedReader(group);
+      const alone = new RecordingReader();
+      // Added before any keyframe: they wait, written one by one, until the first one comes.
+      fanout.addReader(a);
+      fanout.addReader(b);
+      fanout.addReader(alone);
+      source.publish(false);
+      await tick();
+      source.publish(true);
+      await tick();
+      source.publish(false);
+      await tick();
+      const late = new GroupedReader(group);
+      fanout.addReader(late);
+      source.publish(false);
+      await tick();
+      const seqs = source.published.map((au) => seqOf(au.packets[0]));
+      const lastCall = group.calls[group.calls.length - 1];
+      assert.deepEqual(lastCall.readers, [a, b, late], 'one call for all members past their keyframe');
+      assert.deepEqual(lastCall.seqs, [seqs[3]]);
+      assert.deepEqual(a.received, seqs.slice(1), 'from the keyframe on, each unit once');
+      assert.deepEqual(b.received, seqs.slice(1));
+      assert.deepEqual(late.received, seqs.slice(1), 'the GOP replay alone, then live with the group, each once');
+      assert.deepEqual(alone.batches.flat(), seqs.slice(1), 'ungrouped readers are written one by one as before');
+      fanout.removeReader(b);
+      source.publish(false);
+      await tick();
+      assert.deepEqual(group.calls[group.calls.length - 1].readers, [a, late], 'a removed member is no longer written');
     } finally {
       fanout.close('shutdown');
       source.close();

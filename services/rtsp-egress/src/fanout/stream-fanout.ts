@@ -6,7 +6,7 @@ import {
   RTP_FIXED_HEADER_SIZE, RtpWallClock, buildGoodbye, buildSenderReport, joinCompound, ntpFromUnixMs, seqLessThan,
 } from '@streamgate/protocol-rtp';
 import { rtpSequenceNumber, rtpSsrc } from '../rtp-fields';
-import { FanoutReader, ReaderCloseReason } from './fanout-reader';
+import { FanoutGroup, FanoutReader, ReaderCloseReason } from './fanout-reader';
 import { GopCache, GopCacheLimits, auByteLength } from './gop-cache';
 import { AccessUnitBatch } from './access-unit-batch';
 
@@ -58,12 +58,17 @@ interface TrackClock {
  *
  * Units delivered by the bus in one run (audio and video often come together) are gathered and
  * sent as one batch in a microtask at the end of that run: one write per TCP reader instead of
- * one per unit, for no added latency (no timer is involved).
+ * one per unit, for no added latency (no timer is involved). Readers of a group (UDP readers on
+ * the shared socket) are handed to their group together, once they are past their first keyframe.
  */
 export class StreamFanout {
   readonly ready: Promise<void>;
   private readonly slots = new Map<FanoutReader, ReaderSlot>();
   private slotList: ReaderSlot[] = [];
+  /** Readers written one by one: ungrouped, or still waiting for their first keyframe. */
+  private solo: ReaderSlot[] = [];
+  /** Readers written together, per group; each array is replaced, never changed in place. */
+  private groups: Array<[FanoutGroup, FanoutReader[]]> = [];
   private readonly gop: GopCache;
   private readonly videoTrack: number | undefined;
   private readonly clocks = new Map<number, TrackClock>();
@@ -125,15 +130,33 @@ export class StreamFanout {
     this.flush();
     const slot: ReaderSlot = { reader, awaitingKeyframe: this.videoTrack !== undefined && reader.wants(this.videoTrack) };
     this.slots.set(reader, slot);
-    this.slotList = [...this.slots.values()];
     const gop = this.gop.accessUnits;
     if (gop.length > 0) this.deliver(slot, new AccessUnitBatch(gop.slice()));
+    if (this.slots.has(reader)) this.rebuildLists();
   }
 
   /** Removes a reader without notifying it (PAUSE, TEARDOWN, connection gone). */
   removeReader(reader: FanoutReader): void {
     if (!this.slots.delete(reader)) return;
+    this.rebuildLists();
+  }
+
+  private rebuildLists(): void {
     this.slotList = [...this.slots.values()];
+    const solo: ReaderSlot[] = [];
+    const groups = new Map<FanoutGroup, FanoutReader[]>();
+    for (const slot of this.slotList) {
+      const group = slot.reader.group;
+      if (!group || slot.awaitingKeyframe) {
+        solo.push(slot);
+        continue;
+      }
+      const members = groups.get(group);
+      if (members) members.push(slot.reader);
+      else groups.set(group, [slot.reader]);
+    }
+    this.solo = solo;
+    this.groups = [...groups];
   }
 
   /** One SR per track (RFC 3550 §6.4.1), shared by every reader of the stream. */
@@ -155,7 +178,7 @@ export class StreamFanout {
     const now = Date.now();
     const slots = this.slotList;
     this.slots.clear();
-    this.slotList = [];
+    this.rebuildLists();
     for (const slot of slots) {
       for (const [track, clock] of this.clocks) {
         if (!slot.reader.wants(track)) continue;
@@ -242,7 +265,15 @@ export class StreamFanout {
     for (const au of units) this.gop.add(au);
     if (this.slotList.length === 0) return;
     const batch = new AccessUnitBatch(units);
-    for (const slot of this.slotList) this.deliver(slot, batch);
+    const groups = this.groups;
+    let joined = false;
+    for (const slot of this.solo) {
+      const waiting = slot.awaitingKeyframe;
+      if (this.deliver(slot, batch) && waiting && !slot.awaitingKeyframe && slot.reader.group) joined = true;
+    }
+    // The arrays taken before the solo writes: a reader joining its group now got this batch.
+    for (const [group, readers] of groups) this.bytesSent += group.writeBatch(batch, readers);
+    if (joined) this.rebuildLists();
     const onSent = this.options.onAccessUnitSent;
     if (onSent) {
       // Sub-millisecond, like the `receivedAt` stamps ingest puts on units (preciseNowMs).

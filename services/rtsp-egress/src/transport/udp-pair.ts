@@ -4,16 +4,21 @@ import { isIP } from 'node:net';
 import type { Logger } from '@streamgate/platform';
 import { ConnectedRtpSender } from './connected-rtp-sender';
 import type { RtpSender } from './rtp-sender';
+import { UdpDestination, UdpFanout } from './udp-fanout';
 
 /**
  * The server's RTP/RTCP port pair shared by every UDP reader (RFC 3550 §11: RTP on an even
  * port, RTCP on the next odd one). Readers are told `server_port=<rtp>-<rtcp>`; their
- * receiver reports arrive on the RTCP socket and keep their sessions alive. RTP goes out
- * through one connected socket per reader and track on the same RTP port (`rtpSenderTo`); the
- * RTP socket is bound with SO_REUSEADDR for that, the RTCP socket is not, so another process
- * holding the pair still makes the bind fail.
+ * receiver reports arrive on the RTCP socket and keep their sessions alive. RTP goes out in
+ * batches for all readers from the native sender (`fanout`, a second socket on the RTP port)
+ * or, without it, through one connected socket per reader and track on the RTP port
+ * (`rtpSenderTo`). The RTP socket is bound with SO_REUSEADDR for those; the RTCP socket is not,
+ * so another process holding the pair still makes the bind fail.
  */
 export class UdpPair {
+  /** Batched sends to every UDP reader, when the native module is there. */
+  readonly fanout: UdpFanout | undefined;
+
   private constructor(
     private readonly rtp: Socket,
     private readonly rtcp: Socket,
@@ -21,7 +26,9 @@ export class UdpPair {
     private readonly type: SocketType,
     private readonly host: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.fanout = UdpFanout.open(type, host, rtpPort, rtp, logger);
+  }
 
   get rtcpPort(): number {
     return this.rtpPort + 1;
@@ -68,12 +75,14 @@ export class UdpPair {
   }
 
   /**
-   * RTP to one reader's `port`: its own connected socket on the shared RTP port, or, if that
-   * socket cannot be had (out of descriptors, say), the shared socket itself. Close it when the
-   * session ends.
+   * RTP to one reader's `port`: a destination of the batched sender; without that, its own
+   * connected socket on the shared RTP port, or, if that socket cannot be had (out of
+   * descriptors, say), the shared socket itself. Close it when the session ends.
    */
   async rtpSenderTo(address: string, port: number): Promise<RtpSender> {
-    const shared = new SharedRtpSender(this.rtp, address, port);
+    const destination = this.fanout?.destination(address, port);
+    const shared = new SharedRtpSender(this.rtp, address, port, destination);
+    if (destination) return shared;
     try {
       return await ConnectedRtpSender.open({
         type: this.type, lookup: literalLookup, localHost: this.host, localPort: this.rtpPort, address, port, fallback: shared, logger: this.logger,
@@ -93,13 +102,19 @@ export class UdpPair {
   }
 
   async close(): Promise<void> {
+    this.fanout?.close();
     await Promise.all([closeSocket(this.rtp), closeSocket(this.rtcp)]);
   }
 }
 
-/** Datagrams to one reader through the shared RTP socket. */
+/** Datagrams to one reader through the shared RTP socket (or the batched sender, by `destination`). */
 class SharedRtpSender implements RtpSender {
-  constructor(private readonly socket: Socket, private readonly address: string, private readonly port: number) {}
+  constructor(
+    private readonly socket: Socket,
+    private readonly address: string,
+    private readonly port: number,
+    readonly destination?: UdpDestination,
+  ) {}
 
   send(packet: Uint8Array): void {
     this.socket.send(packet, this.port, this.address);

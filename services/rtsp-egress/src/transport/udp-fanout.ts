@@ -1,0 +1,163 @@
+import type { Socket, SocketType } from 'node:dgram';
+import type { Logger } from '@streamgate/platform';
+import { DESTINATION_BYTES, FanoutResult, FanoutStop, UdpFanoutBinding, loadUdpFanout } from '@streamgate/native-udp';
+import type { AccessUnitBatch, FlatPackets } from '../fanout/access-unit-batch';
+import type { FanoutGroup, FanoutReader } from '../fanout/fanout-reader';
+
+/**
+ * Destination slots per reader: track ids below this are sent natively; a batch holding a
+ * higher track id (a camera with more than 16 tracks) goes through node:dgram.
+ */
+export const MAX_NATIVE_TRACKS = 16;
+
+/** One reader's RTP address for one track, as the native module takes it. */
+export interface UdpDestination {
+  readonly address: string;
+  readonly port: number;
+  /** A sockaddr of DESTINATION_BYTES. */
+  readonly sockaddr: Uint8Array;
+}
+
+/**
+ * The UDP readers of every stream, served by batched sends from one socket bound to the shared
+ * RTP port: for each batch of access units, one sendmmsg(2) carries every datagram to every
+ * reader (reader by reader, so each reader's unit leaves back to back), and with UDP GSO a
+ * unit's run of equal-sized FU-A fragments to one reader is one buffer through the stack.
+ * node:dgram, by contrast, costs a system call and a request object per datagram, the bulk of
+ * the fan-out's cost at hundreds of readers (docs/benchmarks.md, "RTSP fan-out").
+ *
+ * Datagrams are not queued here: when the socket's send buffer is full the rest of the batch
+ * goes to the shared dgram socket, which queues in libuv; a destination the kernel refuses
+ * loses that datagram only, as UDP would.
+ */
+export class UdpFanout implements FanoutGroup {
+  private readonly out = new Int32Array(5);
+  private readonly members = new WeakMap<FanoutReader, ReadonlyMap<number, UdpDestination>>();
+  private readonly prepared = new WeakMap<readonly FanoutReader[], Uint8Array>();
+  private fd: number;
+  private datagramsFailed = 0;
+  private datagramsQueued = 0;
+
+  private constructor(
+    private readonly binding: UdpFanoutBinding,
+    fd: number,
+    private readonly family: 4 | 6,
+    private gso: boolean,
+    private readonly queueing: Socket,
+    private readonly logger: Logger,
+  ) {
+    this.fd = fd;
+  }
+
+  /**
+   * A batched sender on `host:port` beside `queueing` (the dgram socket bound there with
+   * SO_REUSEADDR), or undefined when the native module is unavailable: then readers are served
+   * through node:dgram. `STREAMGATE_UDP_GSO=off` keeps sendmmsg but not GSO.
+   */
+  static open(type: SocketType, host: string, port: number, queueing: Socket, logger: Logger, env: NodeJS.ProcessEnv = process.env): UdpFanout | undefined {
+    const load = loadUdpFanout(env);
+    if (!load.binding) {
+      logger.info({ reason: load.reason }, 'UDP readers served through node:dgram (no batched sends)');
+      return undefined;
+    }
+    const family = type === 'udp6' ? 6 : 4;
+    let fd: number;
+    try {
+      fd = load.binding.openSocket(family, host, port);
+    } catch (err) {
+      logger.warn({ err, host, port }, 'no batched UDP socket; UDP readers served through node:dgram');
+      return undefined;
+    }
+    const gso = env.STREAMGATE_UDP_GSO !== 'off' && load.binding.supportsGso(fd);
+    logger.debug({ port, gso }, 'UDP readers served by batched sends (sendmmsg)');
+    return new UdpFanout(load.binding, fd, family, gso, queueing, logger);
+  }
+
+  /** The destination `address:port` (an IP literal), or undefined if this socket cannot reach it. */
+  destination(address: string, port: number): UdpDestination | undefined {
+    const sockaddr = new Uint8Array(DESTINATION_BYTES);
+    return this.binding.writeAddress(this.family, address, port, sockaddr, 0) ? { address, port, sockaddr } : undefined;
+  }
+
+  /** Makes `reader` a member, sent to `tracks` (track id → its RTP destination). */
+  join(reader: FanoutReader, tracks: ReadonlyMap<number, UdpDestination>): void {
+    this.members.set(reader, tracks);
+  }
+
+  get stats(): { datagramsFailed: number; datagramsQueued: number; gso: boolean } {
+    return { datagramsFailed: this.datagramsFailed, datagramsQueued: this.datagramsQueued, gso: this.gso };
+  }
+
+  writeBatch(batch: AccessUnitBatch, readers: readonly FanoutReader[]): number {
+    if (this.fd < 0 || readers.length === 0) return 0;
+    const flat = batch.flat();
+    if (flat.packets.length === 0) return 0;
+    if (flat.maxTrack >= MAX_NATIVE_TRACKS) this.queueFrom(0, flat, readers);
+    else this.sendNative(flat, readers);
+    let bytes = 0;
+    for (const reader of readers) {
+      const tracks = this.members.get(reader);
+      if (tracks) for (const track of tracks.keys()) bytes += flat.bytesByTrack.get(track) ?? 0;
+    }
+    return bytes;
+  }
+
+  close(): void {
+    const fd = this.fd;
+    if (fd < 0) return;
+    this.fd = -1;
+    this.binding.closeSocket(fd);
+  }
+
+  private sendNative(flat: FlatPackets, readers: readonly FanoutReader[]): void {
+    const destinations = this.destinationsOf(readers);
+    const out = this.out;
+    let start = 0;
+    for (;;) {
+      this.binding.sendFanout(this.fd, flat.packets, flat.tracks, destinations, MAX_NATIVE_TRACKS, readers.length, start, this.gso, out);
+      this.datagramsFailed += out[FanoutResult.Failed];
+      const stop = out[FanoutResult.Stop];
+      if (stop === FanoutStop.GsoRefused && this.gso) {
+        this.gso = false;
+        this.logger.warn({ errno: out[FanoutResult.Errno] }, 'UDP GSO refused by the kernel; batched sends go on without it');
+        start = out[FanoutResult.Next];
+        continue;
+      }
+      if (stop !== FanoutStop.None) this.queueFrom(out[FanoutResult.Next], flat, readers);
+      return;
+    }
+  }
+
+  /** Sends datagrams from number `first` on (reader-major, as sendFanout numbers them) via dgram. */
+  private queueFrom(first: number, flat: FlatPackets, readers: readonly FanoutReader[]): void {
+    let n = 0;
+    for (const reader of readers) {
+      const tracks = this.members.get(reader);
+      if (!tracks) continue;
+      for (let p = 0; p < flat.packets.length; p++) {
+        const destination = tracks.get(flat.tracks[p]);
+        if (!destination) continue;
+        if (n++ < first) continue;
+        this.queueing.send(flat.packets[p], destination.port, destination.address);
+        this.datagramsQueued++;
+      }
+    }
+  }
+
+  /** Every reader's destination slots, built once per readers array. */
+  private destinationsOf(readers: readonly FanoutReader[]): Uint8Array {
+    let destinations = this.prepared.get(readers);
+    if (destinations) return destinations;
+    const stride = MAX_NATIVE_TRACKS * DESTINATION_BYTES;
+    destinations = new Uint8Array(readers.length * stride);
+    readers.forEach((reader, r) => {
+      const tracks = this.members.get(reader);
+      if (!tracks) return;
+      for (const [track, destination] of tracks) {
+        if (track < MAX_NATIVE_TRACKS) destinations.set(destination.sockaddr, r * stride + track * DESTINATION_BYTES);
+      }
+    });
+    this.prepared.set(readers, destinations);
+    return destinations;
+  }
+}
