@@ -87,6 +87,23 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
     });
   }
 
+  test('merged TCP writes (RTSP_TCP_MERGE_READERS=1): ffmpeg decodes every frame of both tracks (-xerror)', async () => {
+    // A gateway merging from the first TCP reader, so a real client reads merged writes.
+    const merging = await startTestGateway({ RTSP_TCP_MERGE_MS: 40, RTSP_TCP_MERGE_READERS: 1 });
+    try {
+      const push = pushClip(clip, merging.rtmpPort, 'e2e_merged');
+      await waitForStream(merging.rtspPort, 'e2e_merged');
+      const r = await decodeWithFfmpeg(`rtsp://127.0.0.1:${merging.rtspPort}/e2e_merged`, 'tcp', SECONDS + 10);
+      assert.equal((await push.exited).code, 0, `pusher failed: ${push.stderr()}`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(Math.abs(r.video - PUSHED_FRAMES) <= GOP, `decoded ${r.video} video frames of ${PUSHED_FRAMES}`);
+      const audioFrames = Math.floor((48000 * SECONDS) / 1024);
+      assert.ok(Math.abs(r.audio - audioFrames) <= (GOP / FPS) * 48, `decoded ${r.audio} audio frames of ~${audioFrames}`);
+    } finally {
+      await merging.stop();
+    }
+  });
+
   test('push stops → reader ends cleanly; re-push under the same key → new readers play', async () => {
     const short = await renderClip({ seconds: 3, fps: FPS, gop: GOP });
     const first = pushClip(short, gw.rtmpPort, 'e2e_repush');

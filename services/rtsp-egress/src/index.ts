@@ -30,6 +30,7 @@ export async function startRtspEgress(ctx: ServiceContext, tuning: RtspEgressTun
     // The GOP replayed to a new TCP reader must fit its queue with room for live units.
     gopLimits: { maxAccessUnits: 1024, maxBytes: Math.min(8 << 20, Math.floor(config.READER_QUEUE_BYTES / 2)) },
     maxPendingAccessUnits: 1024,
+    tcpMerge: { windowMs: config.RTSP_TCP_MERGE_MS, minReaders: config.RTSP_TCP_MERGE_READERS },
   }, metrics);
   const server = new RtspServer(bus, logger, registry, udp, {
     host: config.HOST,

@@ -147,4 +147,94 @@ describe('StreamFanout', () => {
       await bus.close();
     }
   });
+
+  describe('merged TCP writes (tcpMerge)', () => {
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    const make = (name: string, source: SyntheticStream, bus: InProcessBus, sent: number[] = []): StreamFanout => new StreamFanout(name, source.description, bus, createLogger({ service: 'fanout-test', level: 'silent' }), {
+      gopRequestTimeoutMs: 200, gopLimits: { maxAccessUnits: 100, maxBytes: 1 << 20 }, maxPendingAccessUnits: 100,
+      tcpMerge: { windowMs: 40, minReaders: 2 },
+      onAccessUnitSent: (_s, _r, now) => sent.push(now),
+    });
+
+    it('below minReaders every run is written at once; from minReaders on, runs within the window are one write', async () => {
+      const bus = new InProcessBus();
+      const source = new SyntheticStream(bus, 'merge');
+      const sent: number[] = [];
+      const fanout = make('merge', source, bus, sent);
+      try {
+        await fanout.ready;
+        const a = new RecordingReader();
+        fanout.addReader(a);
+        source.publish(true);
+        await tick();
+        source.publish(false);
+        await tick();
+        assert.equal(a.batches.length, 2, 'one reader: not merged');
+        const b = new RecordingReader();
+        fanout.addReader(b);
+        const before = a.batches.length;
+        const t0 = performance.now();
+        for (let i = 0; i < 3; i++) {
+          source.publish(false);
+          await tick();
+        }
+        assert.equal(a.batches.length, before, 'held within the window');
+        sent.length = 0;
+        for (let i = 0; i < 100 && a.batches.length === before; i++) await sleep(5);
+        const waited = performance.now() - t0;
+        const seqs = source.published.map((au) => seqOf(au.packets[0]));
+        assert.deepEqual(a.batches.slice(before), [seqs.slice(2, 5)], 'three runs, one write');
+        assert.deepEqual(b.batches.flat(), seqs, 'the new reader: GOP replay, then the merged write, each unit once');
+        assert.ok(waited >= 35 && waited < 400, `written after the window (${waited.toFixed(0)} ms)`);
+        assert.equal(sent.length, 3, 'the latency metric stamps them when written');
+      } finally {
+        fanout.close('shutdown');
+        source.close();
+        await bus.close();
+      }
+    });
+
+    it('a reader joining mid-window, readers leaving below minReaders, and close all keep every unit once, in order', async () => {
+      const bus = new InProcessBus();
+      const source = new SyntheticStream(bus, 'merge2');
+      const fanout = make('merge2', source, bus);
+      try {
+        await fanout.ready;
+        const a = new RecordingReader();
+        const b = new RecordingReader();
+        fanout.addReader(a);
+        fanout.addReader(b);
+        source.publish(true);
+        await tick();
+        source.publish(false);
+        await tick();
+        // Joins while two units are held: a and b get them now, c in its GOP replay.
+        const c = new RecordingReader();
+        fanout.addReader(c);
+        source.publish(false);
+        await tick();
+        // Two of three leave: below minReaders, units go out at once, after the held one.
+        fanout.removeReader(b);
+        fanout.removeReader(c);
+        source.publish(false);
+        await tick();
+        const seqs = source.published.map((au) => seqOf(au.packets[0]));
+        assert.deepEqual(a.batches.flat(), seqs, 'a: every unit once, in order');
+        assert.deepEqual(c.batches.flat(), seqs.slice(0, 2), 'c: the GOP only (it left before the held unit was written)');
+        assert.deepEqual(b.batches.flat(), seqs.slice(0, 2));
+        // Held units are written before the goodbye.
+        fanout.addReader(b);
+        fanout.addReader(c);
+        source.publish(false);
+        await tick();
+        fanout.close('source-stopped');
+        const all = source.published.map((au) => seqOf(au.packets[0]));
+        assert.deepEqual(a.batches.flat(), all);
+      } finally {
+        fanout.close('shutdown');
+        source.close();
+        await bus.close();
+      }
+    });
+  });
 });

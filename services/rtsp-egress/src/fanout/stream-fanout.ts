@@ -9,6 +9,7 @@ import { rtpSequenceNumber, rtpSsrc } from '../rtp-fields';
 import { FanoutGroup, FanoutReader, ReaderCloseReason } from './fanout-reader';
 import { GopCache, GopCacheLimits, auByteLength } from './gop-cache';
 import { AccessUnitBatch } from './access-unit-batch';
+import { MergeWindow } from './merge-window';
 
 export interface StreamFanoutOptions {
   /** Called once per access unit sent to at least one reader (latency metric). */
@@ -17,6 +18,12 @@ export interface StreamFanoutOptions {
   gopLimits: GopCacheLimits;
   /** Live units buffered while the GOP request is in flight. */
   maxPendingAccessUnits: number;
+  /**
+   * Merged writes to TCP readers once the stream has `minReaders` of them: units wait at most
+   * `windowMs` to be written with the ones after them (RTSP_TCP_MERGE_MS, RTSP_TCP_MERGE_READERS).
+   * Absent or windowMs 0: every batch is written at once.
+   */
+  tcpMerge?: { windowMs: number; minReaders: number };
 }
 
 /** Units gathered into one batch before it is sent without waiting for the run to end. */
@@ -60,13 +67,18 @@ interface TrackClock {
  * sent as one batch in a microtask at the end of that run: one write per TCP reader instead of
  * one per unit, for no added latency (no timer is involved). Readers of a group (UDP readers on
  * the shared socket) are handed to their group together, once they are past their first keyframe.
+ * With many TCP readers, their writes may be merged over a short window (options.tcpMerge).
  */
 export class StreamFanout {
   readonly ready: Promise<void>;
   private readonly slots = new Map<FanoutReader, ReaderSlot>();
   private slotList: ReaderSlot[] = [];
-  /** Readers written one by one: ungrouped, or still waiting for their first keyframe. */
+  /** Readers written one by one (ungrouped, or waiting for their first keyframe), TCP apart. */
   private solo: ReaderSlot[] = [];
+  private tcpSolo: ReaderSlot[] = [];
+  /** Whether TCP readers get merged writes now (enough of them, see options.tcpMerge). */
+  private merging = false;
+  private readonly mergeWindow: MergeWindow | undefined;
   /** Readers written together, per group; each array is replaced, never changed in place. */
   private groups: Array<[FanoutGroup, FanoutReader[]]> = [];
   private readonly gop: GopCache;
@@ -92,6 +104,9 @@ export class StreamFanout {
     this.videoTrack = description.tracks.find((t) => t.media === 'video')?.id;
     for (const t of description.tracks) this.clocks.set(t.id, { clockRate: t.clockRate, ssrc: t.ssrc, packets: 0, octets: 0, wallclock: new RtpWallClock({ clockRate: t.clockRate }) });
     this.gop = new GopCache(options.gopLimits, this.videoTrack);
+    if (options.tcpMerge && options.tcpMerge.windowMs > 0) {
+      this.mergeWindow = new MergeWindow(options.tcpMerge.windowMs, () => this.flushMergedSafely());
+    }
     // Subscribe before asking for the GOP so nothing falls between the two; duplicates are
     // removed by sequence number when the GOP arrives.
     this.subscription = bus.subscribe(Subjects.mediaOut(stream), (msg) => this.onMedia(msg.data));
@@ -126,8 +141,10 @@ export class StreamFanout {
   /** Adds a reader and replays the cached GOP to it at once (call right after the PLAY reply). */
   addReader(reader: FanoutReader): void {
     if (this.closed || this.slots.has(reader)) return;
-    // Units gathered before this reader came are in the GOP it is about to receive.
+    // Units gathered or held before this reader came are in the GOP it is about to receive:
+    // the readers already there get them now, so the new one is not sent them twice.
     this.flush();
+    this.flushMerged();
     const slot: ReaderSlot = { reader, awaitingKeyframe: this.videoTrack !== undefined && reader.wants(this.videoTrack) };
     this.slots.set(reader, slot);
     const gop = this.gop.accessUnits;
@@ -144,11 +161,12 @@ export class StreamFanout {
   private rebuildLists(): void {
     this.slotList = [...this.slots.values()];
     const solo: ReaderSlot[] = [];
+    const tcpSolo: ReaderSlot[] = [];
     const groups = new Map<FanoutGroup, FanoutReader[]>();
     for (const slot of this.slotList) {
       const group = slot.reader.group;
       if (!group || slot.awaitingKeyframe) {
-        solo.push(slot);
+        (slot.reader.transport === 'tcp' ? tcpSolo : solo).push(slot);
         continue;
       }
       const members = groups.get(group);
@@ -156,7 +174,10 @@ export class StreamFanout {
       else groups.set(group, [slot.reader]);
     }
     this.solo = solo;
+    this.tcpSolo = tcpSolo;
     this.groups = [...groups];
+    const merge = this.options.tcpMerge;
+    this.merging = this.mergeWindow !== undefined && merge !== undefined && tcpSolo.length >= merge.minReaders;
   }
 
   /** One SR per track (RFC 3550 §6.4.1), shared by every reader of the stream. */
@@ -172,6 +193,8 @@ export class StreamFanout {
   /** Source stopped or shutdown: SR + BYE (RFC 3550 §6.6) to each reader, then drop them all. */
   close(reason: ReaderCloseReason): void {
     if (this.closed) return;
+    // Held units go out before the goodbye.
+    this.flushMerged();
     this.closed = true;
     this.subscription.unsubscribe();
     this.unsent = [];
@@ -274,12 +297,41 @@ export class StreamFanout {
     // The arrays taken before the solo writes: a reader joining its group now got this batch.
     for (const [group, readers] of groups) this.bytesSent += group.writeBatch(batch, readers);
     if (joined) this.rebuildLists();
-    const onSent = this.options.onAccessUnitSent;
-    if (onSent) {
-      // Sub-millisecond, like the `receivedAt` stamps ingest puts on units (preciseNowMs).
-      const now = preciseNowMs();
-      for (const au of units) onSent(this.stream, au.receivedAt, now);
+    if (this.merging && this.mergeWindow) {
+      // Sent (for the latency metric) when the TCP readers get them.
+      this.mergeWindow.add(units);
+      return;
     }
+    // Units still held from when there were more TCP readers go first, in order.
+    this.flushMerged();
+    for (const slot of this.tcpSolo) this.deliver(slot, batch);
+    this.unitsSent(units);
+  }
+
+  /** Writes the units held for merged writes to every TCP reader. */
+  private flushMerged(): void {
+    if (!this.mergeWindow?.pending) return;
+    const units = this.mergeWindow.take();
+    if (this.closed) return;
+    const batch = new AccessUnitBatch(units);
+    for (const slot of this.tcpSolo) this.deliver(slot, batch);
+    this.unitsSent(units);
+  }
+
+  private flushMergedSafely(): void {
+    try {
+      this.flushMerged();
+    } catch (err) {
+      this.logger.error({ err, stream: this.stream }, 'merged TCP write failed');
+    }
+  }
+
+  private unitsSent(units: readonly AccessUnitMessage[]): void {
+    const onSent = this.options.onAccessUnitSent;
+    if (!onSent) return;
+    // Sub-millisecond, like the `receivedAt` stamps ingest puts on units (preciseNowMs).
+    const now = preciseNowMs();
+    for (const au of units) onSent(this.stream, au.receivedAt, now);
   }
 
   /** Returns false when the reader was dropped. */
