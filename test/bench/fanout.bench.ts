@@ -11,6 +11,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { delay, makeTestClip, ReaderTransport, spawnTracked, TestClip } from '@streamgate/testing';
+import { loadConfig } from '@streamgate/platform';
+import { loadUdpFanout } from '@streamgate/native-udp';
 import { cpuSeconds, machineBusyPct, machineJiffies, sampleRss } from './proc-stats';
 import { addIncrementalCpu, FanoutRow, ratioTable, resultsTable } from './fanout-report';
 import { ReaderFleet, summarizeWindow } from './reader-fleet';
@@ -139,7 +141,21 @@ async function environment(clip: TestClip): Promise<string> {
       `${p.videoBitrateKbps ?? 'crf'} kbit/s + AAC-LC 128 kbit/s stereo 48 kHz; ${p.seconds} s clip, MP4 and FLV of the same encode`,
     `- window: ${windowSec} s per step after ${settleSec} s settling; readers opened 16 at a time; servers take turns ` +
       'at each step; all on 127.0.0.1',
+    `- streamgate fan-out settings: ${fanoutSettings()}`,
   ].join('\n');
+}
+
+/** What the gateway child (same build, same environment) uses for TCP and UDP readers. */
+function fanoutSettings(): string {
+  const config = loadConfig(process.env, '/nonexistent/.env');
+  const tcp = config.RTSP_TCP_MERGE_MS > 0
+    ? `TCP merged writes ${config.RTSP_TCP_MERGE_MS} ms from ${config.RTSP_TCP_MERGE_READERS} TCP readers per stream`
+    : 'TCP merged writes off';
+  const native = loadUdpFanout();
+  const udp = native.binding
+    ? `UDP batched sends (sendmmsg${process.env.STREAMGATE_UDP_GSO === 'off' ? ', GSO off' : ' + UDP GSO where the kernel has it'})`
+    : `UDP through node:dgram (${native.reason})`;
+  return `${tcp}; ${udp}`;
 }
 
 async function main(): Promise<void> {
