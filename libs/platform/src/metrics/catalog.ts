@@ -32,6 +32,11 @@ export function createMetricsCatalog(service: string) {
     readers: new Gauge({ name: 'streamgate_stream_readers', help: 'RTSP readers playing the stream', labelNames: ['stream', 'transport'], registers: r }),
     bytesSent: new Counter({ name: 'streamgate_stream_sent_bytes_total', help: 'Bytes sent to readers', labelNames: ['stream', 'transport'], registers: r }),
     readersDropped: new Counter({ name: 'streamgate_stream_readers_dropped_total', help: 'Readers dropped for being too slow', labelNames: ['stream'], registers: r }),
+    udpDatagrams: new Counter({
+      name: 'streamgate_egress_udp_datagrams_total',
+      help: 'RTP datagrams of the batched UDP sender by outcome: sent, queued (socket buffer full, handed to node:dgram), failed (destination refused)',
+      labelNames: ['outcome'], registers: r,
+    }),
     latency: new Histogram({
       name: 'streamgate_stream_latency_seconds', help: 'Time from ingest receive to egress send, per access unit',
       labelNames: ['stream'], buckets: [...LATENCY_BUCKETS_SECONDS], registers: r,

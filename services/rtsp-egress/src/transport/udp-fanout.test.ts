@@ -67,7 +67,8 @@ describe('UdpFanout (batched sends to UDP readers)', () => {
   });
 
   it('one batch reaches every reader on each of its tracks, whole and in order, from the announced RTP port', async () => {
-    const pair = await UdpPair.bind('127.0.0.1', 0, logger);
+    const counted = new Map<string, number>();
+    const pair = await UdpPair.bind('127.0.0.1', 0, logger, (outcome, n) => counted.set(outcome, (counted.get(outcome) ?? 0) + n));
     const receivers = await Promise.all(Array.from({ length: 6 }, receiver));
     try {
       assert.ok(pair.fanout, 'the native sender is there on Linux with a compiler');
@@ -92,6 +93,7 @@ describe('UdpFanout (batched sends to UDP readers)', () => {
       for (const r of receivers.slice(0, 5)) for (const g of r.got) assert.equal(g.rinfo.port, pair.rtpPort);
       assert.equal(receivers[5].got.length, 0);
       assert.equal(pair.fanout.stats.datagramsFailed, 0);
+      assert.deepEqual([...counted], [['sent', 3 * video.length + 2 * audio.length]], 'the metric counts what went out');
     } finally {
       for (const r of receivers) r.socket.close();
       await pair.close();

@@ -10,6 +10,10 @@ import type { FanoutGroup, FanoutReader } from '../fanout/fanout-reader';
  */
 export const MAX_NATIVE_TRACKS = 16;
 
+/** What happened to datagrams of the batched sender, counted per batch (a metric). */
+export type UdpDatagramOutcome = 'sent' | 'queued' | 'failed';
+export type UdpDatagramCounter = (outcome: UdpDatagramOutcome, datagrams: number) => void;
+
 /** One reader's RTP address for one track, as the native module takes it. */
 export interface UdpDestination {
   readonly address: string;
@@ -35,6 +39,7 @@ export class UdpFanout implements FanoutGroup {
   private readonly members = new WeakMap<FanoutReader, ReadonlyMap<number, UdpDestination>>();
   private readonly prepared = new WeakMap<readonly FanoutReader[], Uint8Array>();
   private fd: number;
+  private datagramsSent = 0;
   private datagramsFailed = 0;
   private datagramsQueued = 0;
 
@@ -45,6 +50,7 @@ export class UdpFanout implements FanoutGroup {
     private gso: boolean,
     private readonly queueing: Socket,
     private readonly logger: Logger,
+    private readonly count: UdpDatagramCounter | undefined,
   ) {
     this.fd = fd;
   }
@@ -54,7 +60,10 @@ export class UdpFanout implements FanoutGroup {
    * SO_REUSEADDR), or undefined when the native module is unavailable: then readers are served
    * through node:dgram. `STREAMGATE_UDP_GSO=off` keeps sendmmsg but not GSO.
    */
-  static open(type: SocketType, host: string, port: number, queueing: Socket, logger: Logger, env: NodeJS.ProcessEnv = process.env): UdpFanout | undefined {
+  static open(
+    type: SocketType, host: string, port: number, queueing: Socket, logger: Logger,
+    count?: UdpDatagramCounter, env: NodeJS.ProcessEnv = process.env,
+  ): UdpFanout | undefined {
     const load = loadUdpFanout(env);
     if (!load.binding) {
       logger.info({ reason: load.reason }, 'UDP readers served through node:dgram (no batched sends)');
@@ -70,7 +79,7 @@ export class UdpFanout implements FanoutGroup {
     }
     const gso = env.STREAMGATE_UDP_GSO !== 'off' && load.binding.supportsGso(fd);
     logger.debug({ port, gso }, 'UDP readers served by batched sends (sendmmsg)');
-    return new UdpFanout(load.binding, fd, family, gso, queueing, logger);
+    return new UdpFanout(load.binding, fd, family, gso, queueing, logger, count);
   }
 
   /** The destination `address:port` (an IP literal), or undefined if this socket cannot reach it. */
@@ -84,8 +93,8 @@ export class UdpFanout implements FanoutGroup {
     this.members.set(reader, tracks);
   }
 
-  get stats(): { datagramsFailed: number; datagramsQueued: number; gso: boolean } {
-    return { datagramsFailed: this.datagramsFailed, datagramsQueued: this.datagramsQueued, gso: this.gso };
+  get stats(): { datagramsSent: number; datagramsFailed: number; datagramsQueued: number; gso: boolean } {
+    return { datagramsSent: this.datagramsSent, datagramsFailed: this.datagramsFailed, datagramsQueued: this.datagramsQueued, gso: this.gso };
   }
 
   writeBatch(batch: AccessUnitBatch, readers: readonly FanoutReader[]): number {
@@ -115,7 +124,8 @@ export class UdpFanout implements FanoutGroup {
     let start = 0;
     for (;;) {
       this.binding.sendFanout(this.fd, flat.packets, flat.tracks, destinations, MAX_NATIVE_TRACKS, readers.length, start, this.gso, out);
-      this.datagramsFailed += out[FanoutResult.Failed];
+      this.counted('sent', out[FanoutResult.Sent]);
+      this.counted('failed', out[FanoutResult.Failed]);
       const stop = out[FanoutResult.Stop];
       if (stop === FanoutStop.GsoRefused && this.gso) {
         this.gso = false;
@@ -128,9 +138,18 @@ export class UdpFanout implements FanoutGroup {
     }
   }
 
+  private counted(outcome: UdpDatagramOutcome, datagrams: number): void {
+    if (datagrams <= 0) return;
+    if (outcome === 'sent') this.datagramsSent += datagrams;
+    else if (outcome === 'failed') this.datagramsFailed += datagrams;
+    else this.datagramsQueued += datagrams;
+    this.count?.(outcome, datagrams);
+  }
+
   /** Sends datagrams from number `first` on (reader-major, as sendFanout numbers them) via dgram. */
   private queueFrom(first: number, flat: FlatPackets, readers: readonly FanoutReader[]): void {
     let n = 0;
+    let queued = 0;
     for (const reader of readers) {
       const tracks = this.members.get(reader);
       if (!tracks) continue;
@@ -139,9 +158,10 @@ export class UdpFanout implements FanoutGroup {
         if (!destination) continue;
         if (n++ < first) continue;
         this.queueing.send(flat.packets[p], destination.port, destination.address);
-        this.datagramsQueued++;
+        queued++;
       }
     }
+    this.counted('queued', queued);
   }
 
   /** Every reader's destination slots, built once per readers array. */

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { Logger } from '@streamgate/platform';
 import { ConnectedRtpSender } from './connected-rtp-sender';
 import type { RtpSender } from './rtp-sender';
-import { UdpDestination, UdpFanout } from './udp-fanout';
+import { UdpDatagramCounter, UdpDestination, UdpFanout } from './udp-fanout';
 
 /**
  * The server's RTP/RTCP port pair shared by every UDP reader (RFC 3550 §11: RTP on an even
@@ -26,8 +26,9 @@ export class UdpPair {
     private readonly type: SocketType,
     private readonly host: string,
     private readonly logger: Logger,
+    countDatagrams: UdpDatagramCounter | undefined,
   ) {
-    this.fanout = UdpFanout.open(type, host, rtpPort, rtp, logger);
+    this.fanout = UdpFanout.open(type, host, rtpPort, rtp, logger, countDatagrams);
   }
 
   get rtcpPort(): number {
@@ -35,7 +36,7 @@ export class UdpPair {
   }
 
   /** Binds `port`/`port+1`; with port 0, finds a free even/odd pair. */
-  static async bind(host: string, port: number, logger: Logger, attempts = 32): Promise<UdpPair> {
+  static async bind(host: string, port: number, logger: Logger, countDatagrams?: UdpDatagramCounter, attempts = 32): Promise<UdpPair> {
     const type = host.includes(':') ? 'udp6' : 'udp4';
     if (port !== 0) {
       if (port % 2 !== 0) throw new Error(`RTSP_UDP_RTP_PORT must be even (RFC 3550 §11), got ${port}`);
@@ -45,7 +46,7 @@ export class UdpPair {
         await closeSocket(rtcp);
         throw err;
       });
-      return UdpPair.wrap(rtp, rtcp, port, type, host, logger);
+      return UdpPair.wrap(rtp, rtcp, port, type, host, logger, countDatagrams);
     }
     for (let i = 0; i < attempts; i++) {
       // An exclusive socket on a free port, then its partner; the RTP one is rebound with reuse.
@@ -58,20 +59,22 @@ export class UdpPair {
         await closeSocket(first);
         if (!rtcp) continue;
         const rtp = await bindSocket(type, host, p, true).catch(() => undefined);
-        if (rtp) return UdpPair.wrap(rtp, rtcp, rtpPort, type, host, logger);
+        if (rtp) return UdpPair.wrap(rtp, rtcp, rtpPort, type, host, logger, countDatagrams);
         await closeSocket(rtcp);
         continue;
       }
       const rtp = await bindSocket(type, host, rtpPort, true).catch(() => undefined);
-      if (rtp) return UdpPair.wrap(rtp, first, rtpPort, type, host, logger);
+      if (rtp) return UdpPair.wrap(rtp, first, rtpPort, type, host, logger, countDatagrams);
       await closeSocket(first);
     }
     throw new Error(`no free UDP port pair after ${attempts} attempts`);
   }
 
-  private static wrap(rtp: Socket, rtcp: Socket, port: number, type: SocketType, host: string, logger: Logger): UdpPair {
+  private static wrap(
+    rtp: Socket, rtcp: Socket, port: number, type: SocketType, host: string, logger: Logger, countDatagrams: UdpDatagramCounter | undefined,
+  ): UdpPair {
     for (const s of [rtp, rtcp]) s.on('error', (err) => logger.warn({ err }, 'UDP socket error'));
-    return new UdpPair(rtp, rtcp, port, type, host, logger);
+    return new UdpPair(rtp, rtcp, port, type, host, logger, countDatagrams);
   }
 
   /**
