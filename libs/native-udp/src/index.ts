@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Most packets one `sendFanout` call takes (MAX_PACKETS in udp_fanout.c); callers split bigger batches. */
+export const MAX_FANOUT_PACKETS = 8192;
+
 /** Bytes of one destination slot: a sockaddr_in or sockaddr_in6; all zero = no destination. */
 export const DESTINATION_BYTES = 32;
 

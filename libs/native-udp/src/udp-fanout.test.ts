@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { RemoteInfo, Socket, createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
-import { DESTINATION_BYTES, FanoutResult, FanoutStop, UdpFanoutBinding, loadUdpFanout } from './index';
+import { DESTINATION_BYTES, FanoutResult, MAX_FANOUT_PACKETS, FanoutStop, UdpFanoutBinding, loadUdpFanout } from './index';
 
 // Real sockets on loopback: the module's sendmmsg/GSO datagrams are read by node:dgram receivers.
 
@@ -146,6 +146,9 @@ describe('native-udp sendFanout (sendmmsg, UDP GSO)', () => {
     assert.throws(() => binding.sendFanout(fd, [packet(1, 10)], Uint8Array.of(SLOTS), d, SLOTS, 1, 0, false, out), TypeError);
     assert.throws(() => binding.sendFanout(fd, [packet(1, 10)], Uint8Array.of(0), d.subarray(1), SLOTS, 1, 0, false, out), RangeError);
     assert.throws(() => binding.sendFanout(fd, [packet(1, 10)], Uint8Array.of(0), d, SLOTS, 2, 0, false, out), RangeError);
+    // One call takes at most MAX_FANOUT_PACKETS; callers split (services/rtsp-egress UdpFanout).
+    const many = Array.from({ length: MAX_FANOUT_PACKETS + 1 }, () => packet(1, 10));
+    assert.throws(() => binding.sendFanout(fd, many, new Uint8Array(many.length), d, SLOTS, 1, 0, false, out), RangeError);
   });
 
   it('openSocket refuses what it cannot bind', () => {

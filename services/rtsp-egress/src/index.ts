@@ -22,7 +22,9 @@ export interface RtspEgressTuning {
  */
 export async function startRtspEgress(ctx: ServiceContext, tuning: RtspEgressTuning = {}): Promise<RtspEgress> {
   const { config, logger, bus, store } = ctx;
-  const udp = await UdpPair.bind(config.HOST, config.RTSP_UDP_RTP_PORT, logger, (outcome, n) => ctx.metrics.udpDatagrams.inc({ outcome }, n));
+  const udp = await UdpPair.bind(config.HOST, config.RTSP_UDP_RTP_PORT, logger, {
+    countDatagrams: (outcome, n) => ctx.metrics.udpDatagrams.inc({ outcome }, n),
+  });
   const metrics = new EgressMetrics(ctx.metrics);
   const registry = new FanoutRegistry(bus, store, logger, {
     onAccessUnitSent: (stream, receivedAt, nowMs) => metrics.accessUnitSent(stream, receivedAt, nowMs),

@@ -68,7 +68,7 @@ describe('UdpFanout (batched sends to UDP readers)', () => {
 
   it('one batch reaches every reader on each of its tracks, whole and in order, from the announced RTP port', async () => {
     const counted = new Map<string, number>();
-    const pair = await UdpPair.bind('127.0.0.1', 0, logger, (outcome, n) => counted.set(outcome, (counted.get(outcome) ?? 0) + n));
+    const pair = await UdpPair.bind('127.0.0.1', 0, logger, { countDatagrams: (outcome, n) => counted.set(outcome, (counted.get(outcome) ?? 0) + n) });
     const receivers = await Promise.all(Array.from({ length: 6 }, receiver));
     try {
       assert.ok(pair.fanout, 'the native sender is there on Linux with a compiler');
@@ -115,6 +115,23 @@ describe('UdpFanout (batched sends to UDP readers)', () => {
     } finally {
       v.socket.close();
       extra.socket.close();
+      await pair.close();
+    }
+  });
+
+  it('a batch of more packets than one native call takes is split, and still reaches the reader whole and in order', async () => {
+    // Calls of 7 packets: a GOP replay of 5 units × 6 packets crosses unit boundaries.
+    const pair = await UdpPair.bind('127.0.0.1', 0, logger, { maxPacketsPerCall: 7 });
+    const v = await receiver();
+    try {
+      const r = await reader(pair, new Map([[0, v]]));
+      const units = Array.from({ length: 5 }, (_, i) => unit(0, i === 0, [60, 1000, 1000, 1000, 1000, 500]));
+      assert.equal(r.writeBatch(new AccessUnitBatch(units)), 5 * 4560);
+      await until(() => v.got.length === 30);
+      assert.deepEqual(gotSeqs(v), seqs(units.flatMap((u) => u.packets)));
+      assert.equal(pair.fanout?.stats.datagramsSent, 30);
+    } finally {
+      v.socket.close();
       await pair.close();
     }
   });

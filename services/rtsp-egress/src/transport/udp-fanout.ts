@@ -1,7 +1,9 @@
 import type { Socket, SocketType } from 'node:dgram';
 import type { Logger } from '@streamgate/platform';
-import { DESTINATION_BYTES, FanoutResult, FanoutStop, UdpFanoutBinding, loadUdpFanout } from '@streamgate/native-udp';
-import type { AccessUnitBatch, FlatPackets } from '../fanout/access-unit-batch';
+import {
+  DESTINATION_BYTES, FanoutResult, FanoutStop, MAX_FANOUT_PACKETS, UdpFanoutBinding, loadUdpFanout,
+} from '@streamgate/native-udp';
+import type { AccessUnitBatch } from '../fanout/access-unit-batch';
 import type { FanoutGroup, FanoutReader } from '../fanout/fanout-reader';
 
 /**
@@ -13,6 +15,15 @@ export const MAX_NATIVE_TRACKS = 16;
 /** What happened to datagrams of the batched sender, counted per batch (a metric). */
 export type UdpDatagramOutcome = 'sent' | 'queued' | 'failed';
 export type UdpDatagramCounter = (outcome: UdpDatagramOutcome, datagrams: number) => void;
+
+export interface UdpFanoutOptions {
+  /** Counts datagrams by outcome (the streamgate_egress_udp_datagrams_total metric). */
+  countDatagrams?: UdpDatagramCounter;
+  /** Packets per native call, at most MAX_FANOUT_PACKETS (tests lower it). */
+  maxPacketsPerCall?: number;
+  /** Read for STREAMGATE_NATIVE_UDP and STREAMGATE_UDP_GSO. */
+  env?: NodeJS.ProcessEnv;
+}
 
 /** One reader's RTP address for one track, as the native module takes it. */
 export interface UdpDestination {
@@ -51,6 +62,7 @@ export class UdpFanout implements FanoutGroup {
     private readonly queueing: Socket,
     private readonly logger: Logger,
     private readonly count: UdpDatagramCounter | undefined,
+    private readonly maxPacketsPerCall: number,
   ) {
     this.fd = fd;
   }
@@ -60,10 +72,8 @@ export class UdpFanout implements FanoutGroup {
    * SO_REUSEADDR), or undefined when the native module is unavailable: then readers are served
    * through node:dgram. `STREAMGATE_UDP_GSO=off` keeps sendmmsg but not GSO.
    */
-  static open(
-    type: SocketType, host: string, port: number, queueing: Socket, logger: Logger,
-    count?: UdpDatagramCounter, env: NodeJS.ProcessEnv = process.env,
-  ): UdpFanout | undefined {
+  static open(type: SocketType, host: string, port: number, queueing: Socket, logger: Logger, options: UdpFanoutOptions = {}): UdpFanout | undefined {
+    const env = options.env ?? process.env;
     const load = loadUdpFanout(env);
     if (!load.binding) {
       logger.info({ reason: load.reason }, 'UDP readers served through node:dgram (no batched sends)');
@@ -79,7 +89,8 @@ export class UdpFanout implements FanoutGroup {
     }
     const gso = env.STREAMGATE_UDP_GSO !== 'off' && load.binding.supportsGso(fd);
     logger.debug({ port, gso }, 'UDP readers served by batched sends (sendmmsg)');
-    return new UdpFanout(load.binding, fd, family, gso, queueing, logger, count);
+    const perCall = Math.min(MAX_FANOUT_PACKETS, Math.max(1, options.maxPacketsPerCall ?? MAX_FANOUT_PACKETS));
+    return new UdpFanout(load.binding, fd, family, gso, queueing, logger, options.countDatagrams, perCall);
   }
 
   /** The destination `address:port` (an IP literal), or undefined if this socket cannot reach it. */
@@ -101,8 +112,15 @@ export class UdpFanout implements FanoutGroup {
     if (this.fd < 0 || readers.length === 0) return 0;
     const flat = batch.flat();
     if (flat.packets.length === 0) return 0;
-    if (flat.maxTrack >= MAX_NATIVE_TRACKS) this.queueFrom(0, flat, readers);
-    else this.sendNative(flat, readers);
+    if (flat.maxTrack >= MAX_NATIVE_TRACKS) {
+      this.queueFrom(0, flat.packets, flat.tracks, readers);
+    } else if (flat.packets.length <= this.maxPacketsPerCall) {
+      this.sendNative(flat.packets, flat.tracks, readers);
+    } else {
+      // A batch bigger than one call takes (a long GOP replay of a high-bitrate stream).
+      const n = this.maxPacketsPerCall;
+      for (let i = 0; i < flat.packets.length; i += n) this.sendNative(flat.packets.slice(i, i + n), flat.tracks.subarray(i, i + n), readers);
+    }
     let bytes = 0;
     for (const reader of readers) {
       const tracks = this.members.get(reader);
@@ -118,12 +136,12 @@ export class UdpFanout implements FanoutGroup {
     this.binding.closeSocket(fd);
   }
 
-  private sendNative(flat: FlatPackets, readers: readonly FanoutReader[]): void {
+  private sendNative(packets: Uint8Array[], tracks: Uint8Array, readers: readonly FanoutReader[]): void {
     const destinations = this.destinationsOf(readers);
     const out = this.out;
     let start = 0;
     for (;;) {
-      this.binding.sendFanout(this.fd, flat.packets, flat.tracks, destinations, MAX_NATIVE_TRACKS, readers.length, start, this.gso, out);
+      this.binding.sendFanout(this.fd, packets, tracks, destinations, MAX_NATIVE_TRACKS, readers.length, start, this.gso, out);
       this.counted('sent', out[FanoutResult.Sent]);
       this.counted('failed', out[FanoutResult.Failed]);
       const stop = out[FanoutResult.Stop];
@@ -133,7 +151,7 @@ export class UdpFanout implements FanoutGroup {
         start = out[FanoutResult.Next];
         continue;
       }
-      if (stop !== FanoutStop.None) this.queueFrom(out[FanoutResult.Next], flat, readers);
+      if (stop !== FanoutStop.None) this.queueFrom(out[FanoutResult.Next], packets, tracks, readers);
       return;
     }
   }
@@ -147,17 +165,17 @@ export class UdpFanout implements FanoutGroup {
   }
 
   /** Sends datagrams from number `first` on (reader-major, as sendFanout numbers them) via dgram. */
-  private queueFrom(first: number, flat: FlatPackets, readers: readonly FanoutReader[]): void {
+  private queueFrom(first: number, packets: readonly Uint8Array[], tracks: Uint8Array, readers: readonly FanoutReader[]): void {
     let n = 0;
     let queued = 0;
     for (const reader of readers) {
-      const tracks = this.members.get(reader);
-      if (!tracks) continue;
-      for (let p = 0; p < flat.packets.length; p++) {
-        const destination = tracks.get(flat.tracks[p]);
+      const destinations = this.members.get(reader);
+      if (!destinations) continue;
+      for (let p = 0; p < packets.length; p++) {
+        const destination = destinations.get(tracks[p]);
         if (!destination) continue;
         if (n++ < first) continue;
-        this.queueing.send(flat.packets[p], destination.port, destination.address);
+        this.queueing.send(packets[p], destination.port, destination.address);
         queued++;
       }
     }

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { Logger } from '@streamgate/platform';
 import { ConnectedRtpSender } from './connected-rtp-sender';
 import type { RtpSender } from './rtp-sender';
-import { UdpDatagramCounter, UdpDestination, UdpFanout } from './udp-fanout';
+import { UdpDestination, UdpFanout, UdpFanoutOptions } from './udp-fanout';
 
 /**
  * The server's RTP/RTCP port pair shared by every UDP reader (RFC 3550 §11: RTP on an even
@@ -26,17 +26,17 @@ export class UdpPair {
     private readonly type: SocketType,
     private readonly host: string,
     private readonly logger: Logger,
-    countDatagrams: UdpDatagramCounter | undefined,
+    fanoutOptions: UdpFanoutOptions,
   ) {
-    this.fanout = UdpFanout.open(type, host, rtpPort, rtp, logger, countDatagrams);
+    this.fanout = UdpFanout.open(type, host, rtpPort, rtp, logger, fanoutOptions);
   }
 
   get rtcpPort(): number {
     return this.rtpPort + 1;
   }
 
-  /** Binds `port`/`port+1`; with port 0, finds a free even/odd pair. */
-  static async bind(host: string, port: number, logger: Logger, countDatagrams?: UdpDatagramCounter, attempts = 32): Promise<UdpPair> {
+  /** Binds `port`/`port+1`; with port 0, finds a free even/odd pair (`attempts` tries). */
+  static async bind(host: string, port: number, logger: Logger, fanoutOptions: UdpFanoutOptions = {}, attempts = 32): Promise<UdpPair> {
     const type = host.includes(':') ? 'udp6' : 'udp4';
     if (port !== 0) {
       if (port % 2 !== 0) throw new Error(`RTSP_UDP_RTP_PORT must be even (RFC 3550 §11), got ${port}`);
@@ -46,7 +46,7 @@ export class UdpPair {
         await closeSocket(rtcp);
         throw err;
       });
-      return UdpPair.wrap(rtp, rtcp, port, type, host, logger, countDatagrams);
+      return UdpPair.wrap(rtp, rtcp, port, type, host, logger, fanoutOptions);
     }
     for (let i = 0; i < attempts; i++) {
       // An exclusive socket on a free port, then its partner; the RTP one is rebound with reuse.
@@ -59,22 +59,22 @@ export class UdpPair {
         await closeSocket(first);
         if (!rtcp) continue;
         const rtp = await bindSocket(type, host, p, true).catch(() => undefined);
-        if (rtp) return UdpPair.wrap(rtp, rtcp, rtpPort, type, host, logger, countDatagrams);
+        if (rtp) return UdpPair.wrap(rtp, rtcp, rtpPort, type, host, logger, fanoutOptions);
         await closeSocket(rtcp);
         continue;
       }
       const rtp = await bindSocket(type, host, rtpPort, true).catch(() => undefined);
-      if (rtp) return UdpPair.wrap(rtp, first, rtpPort, type, host, logger, countDatagrams);
+      if (rtp) return UdpPair.wrap(rtp, first, rtpPort, type, host, logger, fanoutOptions);
       await closeSocket(first);
     }
     throw new Error(`no free UDP port pair after ${attempts} attempts`);
   }
 
   private static wrap(
-    rtp: Socket, rtcp: Socket, port: number, type: SocketType, host: string, logger: Logger, countDatagrams: UdpDatagramCounter | undefined,
+    rtp: Socket, rtcp: Socket, port: number, type: SocketType, host: string, logger: Logger, fanoutOptions: UdpFanoutOptions,
   ): UdpPair {
     for (const s of [rtp, rtcp]) s.on('error', (err) => logger.warn({ err }, 'UDP socket error'));
-    return new UdpPair(rtp, rtcp, port, type, host, logger, countDatagrams);
+    return new UdpPair(rtp, rtcp, port, type, host, logger, fanoutOptions);
   }
 
   /**
