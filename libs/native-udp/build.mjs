@@ -6,7 +6,7 @@
 // Node's headers: npm's `nodedir` setting when npm runs this, else the headers installed beside
 // this node binary (<prefix>/include/node), so node-gyp never needs to download them.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +17,8 @@ const copy = join(root, 'dist', 'libs', 'native-udp', 'build', 'Release', 'udp_f
 const sources = [join(here, 'src', 'udp_fanout.c'), join(here, 'binding.gyp')];
 
 function skip(reason) {
+  // A module left in dist/ by an earlier build would be loaded instead: remove it.
+  rmSync(copy, { force: true });
   console.warn(`native-udp: not built (${reason}); UDP readers are served through node:dgram`);
   process.exit(0);
 }
