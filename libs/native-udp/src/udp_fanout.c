@@ -166,13 +166,17 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// closeSocket(fd: number): void
-static napi_value close_socket(napi_env env, napi_callback_info info) {
+// The one argument of closeSocket and supportsGso: a descriptor.
+static int fd_argument(napi_env env, napi_callback_info info, int32_t* fd) {
   size_t argc = 1;
   napi_value argv[1];
+  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1 && get_int(env, argv[0], fd) && *fd >= 0;
+}
+
+// closeSocket(fd: number): void
+static napi_value close_socket(napi_env env, napi_callback_info info) {
   int32_t fd = -1;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || !get_int(env, argv[0], &fd) || fd < 0) {
+  if (!fd_argument(env, info, &fd)) {
     napi_throw_type_error(env, NULL, "closeSocket(fd: number)");
     return NULL;
   }
@@ -182,11 +186,8 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
 
 // supportsGso(fd: number): boolean — whether the kernel knows UDP_SEGMENT.
 static napi_value supports_gso(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || !get_int(env, argv[0], &fd)) {
+  if (!fd_argument(env, info, &fd)) {
     napi_throw_type_error(env, NULL, "supportsGso(fd: number)");
     return NULL;
   }
