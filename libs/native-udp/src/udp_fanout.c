@@ -32,6 +32,8 @@
 // UDP GSO limits: segments per send (UDP_MAX_SEGMENTS) and payload bytes per send.
 #define GSO_MAX_SEGMENTS 64
 #define GSO_MAX_BYTES 65000
+// Send buffer asked for the batched socket (capped by net.core.wmem_max).
+#define SEND_BUFFER_BYTES (8 << 20)
 // A destination slot: a sockaddr_in or sockaddr_in6 (28 bytes), zero family = none.
 #define DEST_SLOT_BYTES 32
 
@@ -161,6 +163,11 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, "bind", err);
   }
+  // A batch to hundreds of readers through a real NIC's queue is megabytes: ask for a send
+  // buffer that holds a few of them (the kernel caps it at net.core.wmem_max). What does not
+  // fit goes through node:dgram's queue instead (the "queued" datagrams metric).
+  int sndbuf = SEND_BUFFER_BYTES;
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
   napi_value result;
   CHECK(env, napi_create_int32(env, fd, &result));
   return result;
