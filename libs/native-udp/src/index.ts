@@ -1,12 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Most packets one `sendFanout` call takes (MAX_PACKETS in udp_fanout.c); callers split bigger batches. */
-export const MAX_FANOUT_PACKETS = 8192;
-
-/** Bytes of one destination slot: a sockaddr_in or sockaddr_in6; all zero = no destination. */
-export const DESTINATION_BYTES = 32;
-
 /** Why `sendFanout` stopped before its last datagram (out[STOP]). */
 export const FanoutStop = {
   None: 0,
@@ -16,11 +10,17 @@ export const FanoutStop = {
   GsoRefused: 2,
 } as const;
 
-/** Indices into the `out` Int32Array of `sendFanout`. */
-export const FanoutResult = { Sent: 0, Failed: 1, Next: 2, Errno: 3, Stop: 4 } as const;
+/** Indices into the `out` Int32Array of `sendFanout` (its length is `resultLength`). */
+export const FanoutResult = { Sent: 0, Failed: 1, Next: 2, Errno: 3, Stop: 4, Messages: 5 } as const;
 
 /** The compiled module (src/udp_fanout.c). */
 export interface UdpFanoutBinding {
+  /** Most packets one `sendFanout` call takes; callers split bigger batches. */
+  readonly maxPackets: number;
+  /** Bytes of one destination slot: a sockaddr_in or sockaddr_in6; all zero = no destination. */
+  readonly destinationBytes: number;
+  /** Length of `sendFanout`'s `out` array. */
+  readonly resultLength: number;
   /** A non-blocking send-only UDP socket bound to `host:port` with SO_REUSEADDR; returns its fd. */
   openSocket(family: 4 | 6, host: string, port: number): number;
   closeSocket(fd: number): void;
@@ -30,10 +30,10 @@ export interface UdpFanoutBinding {
   writeAddress(family: 4 | 6, host: string, port: number, into: Uint8Array, offset: number): boolean;
   /**
    * Sends every packet p to every reader r that has a destination for slot `slots[p]` in
-   * `destinations[(r * slotsPerReader + slots[p]) * DESTINATION_BYTES]`, reader by reader, in
+   * `destinations[(r * slotsPerReader + slots[p]) * destinationBytes]`, reader by reader, in
    * as few sendmmsg(2) calls as fit. Datagrams are numbered in that order; `start` skips the
    * first ones. `out` gets datagrams sent, datagrams failed, the next unhandled datagram, the
-   * last errno and a `FanoutStop`.
+   * last errno, a `FanoutStop` and the messages the kernel took (one per GSO run).
    */
   sendFanout(
     fd: number, packets: readonly Uint8Array[], slots: Uint8Array, destinations: Uint8Array,
@@ -66,7 +66,7 @@ export function loadUdpFanout(env: NodeJS.ProcessEnv = process.env): UdpFanoutLo
     // A native module cannot be imported statically; its shape is checked below.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(path) as Partial<UdpFanoutBinding>;
-    if (typeof binding.sendFanout !== 'function' || typeof binding.openSocket !== 'function') {
+    if (typeof binding.sendFanout !== 'function' || typeof binding.openSocket !== 'function' || typeof binding.maxPackets !== 'number') {
       return (loaded = { binding: undefined, reason: `${path} does not export the expected functions` });
     }
     return (loaded = { binding: binding as UdpFanoutBinding, path });

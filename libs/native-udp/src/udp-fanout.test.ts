@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { RemoteInfo, Socket, createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
-import { DESTINATION_BYTES, FanoutResult, MAX_FANOUT_PACKETS, FanoutStop, UdpFanoutBinding, loadUdpFanout } from './index';
+import { FanoutResult, FanoutStop, UdpFanoutBinding, loadUdpFanout } from './index';
 
 // Real sockets on loopback: the module's sendmmsg/GSO datagrams are read by node:dgram receivers.
 
@@ -63,10 +63,10 @@ describe('native-udp sendFanout (sendmmsg, UDP GSO)', () => {
 
   /** Destinations: reader r gets slot 0 on receivers[2r], slot 1 on receivers[2r+1] (if `both`). */
   function destinations(readers: number, both: boolean[]): Uint8Array {
-    const d = new Uint8Array(readers * SLOTS * DESTINATION_BYTES);
+    const d = new Uint8Array(readers * SLOTS * binding.destinationBytes);
     for (let r = 0; r < readers; r++) {
-      assert.ok(binding.writeAddress(4, '127.0.0.1', receivers[2 * r].address().port, d, (r * SLOTS) * DESTINATION_BYTES));
-      if (both[r]) assert.ok(binding.writeAddress(4, '127.0.0.1', receivers[2 * r + 1].address().port, d, (r * SLOTS + 1) * DESTINATION_BYTES));
+      assert.ok(binding.writeAddress(4, '127.0.0.1', receivers[2 * r].address().port, d, (r * SLOTS) * binding.destinationBytes));
+      if (both[r]) assert.ok(binding.writeAddress(4, '127.0.0.1', receivers[2 * r + 1].address().port, d, (r * SLOTS + 1) * binding.destinationBytes));
     }
     return d;
   }
@@ -80,7 +80,7 @@ describe('native-udp sendFanout (sendmmsg, UDP GSO)', () => {
       const slots = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
       const video = packets.filter((_, i) => slots[i] === 0);
       const audio = packets.filter((_, i) => slots[i] === 1);
-      const out = new Int32Array(5);
+      const out = new Int32Array(binding.resultLength);
       const got = receivers.map((s, i) => collect(s, i === 3 ? 0 : i % 2 === 0 ? video.length : audio.length));
       // Reader 0: video + audio; reader 1: video only.
       binding.sendFanout(fd, packets, slots, destinations(2, [true, false]), SLOTS, 2, 0, gso, out);
@@ -89,6 +89,9 @@ describe('native-udp sendFanout (sendmmsg, UDP GSO)', () => {
       assert.equal(out[FanoutResult.Failed], 0);
       assert.equal(out[FanoutResult.Sent], video.length * 2 + audio.length);
       assert.equal(out[FanoutResult.Next], video.length * 2 + audio.length);
+      // GSO groups each reader's runs of one slot and size (the last may be shorter): reader 0
+      // sends SPS+PPS, the FU-A run, the audio frame, the P frame: 4; reader 1 the same but audio: 3.
+      assert.equal(out[FanoutResult.Messages], gso ? 7 : video.length * 2 + audio.length, 'messages handed to the kernel');
       assert.deepEqual(v0.map((m) => [...m.msg]), video.map((p) => [...p]));
       assert.deepEqual(a0.map((m) => [...m.msg]), audio.map((p) => [...p]));
       assert.deepEqual(v1.map((m) => [...m.msg]), video.map((p) => [...p]));
@@ -100,7 +103,7 @@ describe('native-udp sendFanout (sendmmsg, UDP GSO)', () => {
   it('resumes at datagram `start`, even inside a GSO run', async () => {
     const packets = [packet(1, 1000), packet(2, 1000), packet(3, 1000), packet(4, 500)];
     const slots = new Uint8Array(4);
-    const out = new Int32Array(5);
+    const out = new Int32Array(binding.resultLength);
     const got = [collect(receivers[0], 2), collect(receivers[2], 4)];
     // Datagrams 0-3 to reader 0, 4-7 to reader 1: start at 2 (inside reader 0's run).
     binding.sendFanout(fd, packets, slots, destinations(2, [false, false]), SLOTS, 2, 2, true, out);
@@ -109,10 +112,11 @@ describe('native-udp sendFanout (sendmmsg, UDP GSO)', () => {
     assert.deepEqual(r1.map((m) => m.msg[0]), [1, 2, 3, 4]);
     assert.equal(out[FanoutResult.Sent], 6);
     assert.equal(out[FanoutResult.Next], 8);
+    assert.equal(out[FanoutResult.Messages], 2, "the rest of reader 0's run, then reader 1's whole run");
   });
 
   it('writeAddress takes IP literals only, and maps IPv4 for an IPv6 socket', () => {
-    const slot = new Uint8Array(DESTINATION_BYTES);
+    const slot = new Uint8Array(binding.destinationBytes);
     assert.equal(binding.writeAddress(4, 'localhost', 5000, slot, 0), false);
     assert.equal(binding.writeAddress(4, '::1', 5000, slot, 0), false);
     assert.equal(binding.writeAddress(6, '127.0.0.1', 5000, slot, 0), true);
@@ -124,7 +128,7 @@ describe('native-udp sendFanout (sendmmsg, UDP GSO)', () => {
   });
 
   it('refuses malformed arguments with an exception and never sends out of bounds (property test)', () => {
-    const out = new Int32Array(5);
+    const out = new Int32Array(binding.resultLength);
     const d = destinations(1, [true]);
     let seed = 12345;
     const rnd = (n: number): number => {
@@ -146,8 +150,8 @@ describe('native-udp sendFanout (sendmmsg, UDP GSO)', () => {
     assert.throws(() => binding.sendFanout(fd, [packet(1, 10)], Uint8Array.of(SLOTS), d, SLOTS, 1, 0, false, out), TypeError);
     assert.throws(() => binding.sendFanout(fd, [packet(1, 10)], Uint8Array.of(0), d.subarray(1), SLOTS, 1, 0, false, out), RangeError);
     assert.throws(() => binding.sendFanout(fd, [packet(1, 10)], Uint8Array.of(0), d, SLOTS, 2, 0, false, out), RangeError);
-    // One call takes at most MAX_FANOUT_PACKETS; callers split (services/rtsp-egress UdpFanout).
-    const many = Array.from({ length: MAX_FANOUT_PACKETS + 1 }, () => packet(1, 10));
+    // One call takes at most binding.maxPackets; callers split (services/rtsp-egress UdpFanout).
+    const many = Array.from({ length: binding.maxPackets + 1 }, () => packet(1, 10));
     assert.throws(() => binding.sendFanout(fd, many, new Uint8Array(many.length), d, SLOTS, 1, 0, false, out), RangeError);
   });
 

@@ -37,8 +37,8 @@
 // A destination slot: a sockaddr_in or sockaddr_in6 (28 bytes), zero family = none.
 #define DEST_SLOT_BYTES 32
 
-// Out-array layout of sendFanout (an Int32Array of at least 5 elements).
-enum { OUT_SENT = 0, OUT_FAILED = 1, OUT_NEXT = 2, OUT_ERRNO = 3, OUT_STOP = 4 };
+// Out-array layout of sendFanout (an Int32Array of OUT_LENGTH, exported as resultLength).
+enum { OUT_SENT = 0, OUT_FAILED = 1, OUT_NEXT = 2, OUT_ERRNO = 3, OUT_STOP = 4, OUT_MESSAGES = 5, OUT_LENGTH = 6 };
 // Why a call stopped before the end.
 enum { STOP_NONE = 0, STOP_WOULD_BLOCK = 1, STOP_GSO = 2 };
 
@@ -234,6 +234,7 @@ static uint32_t flush_batch(batch_t* b, int fd, uint32_t n, int32_t* out) {
   while (i < n) {
     int sent = sendmmsg(fd, b->msgs + i, n - i, MSG_DONTWAIT);
     if (sent > 0) {
+      out[OUT_MESSAGES] += sent;
       for (int k = 0; k < sent; k++) out[OUT_SENT] += (int32_t)b->count[i + k];
       i += (uint32_t)sent;
       continue;
@@ -269,7 +270,8 @@ static uint32_t flush_batch(batch_t* b, int fd, uint32_t n, int32_t* out) {
 //
 // out[0] datagrams sent, out[1] datagrams lost to per-destination errors, out[2] the number of
 // the first datagram not handled (== total when done), out[3] last errno, out[4] why it stopped
-// early: 0 not, 1 socket buffer full, 2 GSO refused.
+// early: 0 not, 1 socket buffer full, 2 GSO refused; out[5] messages the kernel took (one per
+// GSO run), so callers and tests can see how datagrams were grouped.
 static napi_value send_fanout(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9];
@@ -297,8 +299,8 @@ static napi_value send_fanout(napi_env env, napi_callback_info info) {
     size_t offset;
     if (napi_is_typedarray(env, argv[8], &is_typed) != napi_ok || !is_typed ||
         napi_get_typedarray_info(env, argv[8], &type, &length, &base, &ab, &offset) != napi_ok ||
-        type != napi_int32_array || length < 5) {
-      napi_throw_type_error(env, NULL, "sendFanout: out must be an Int32Array of 5");
+        type != napi_int32_array || length < OUT_LENGTH) {
+      napi_throw_type_error(env, NULL, "sendFanout: out must be an Int32Array of resultLength");
       return NULL;
     }
     out_bytes = (uint8_t*)base;
@@ -316,6 +318,7 @@ static napi_value send_fanout(napi_env env, napi_callback_info info) {
   out[OUT_NEXT] = start;
   out[OUT_ERRNO] = 0;
   out[OUT_STOP] = STOP_NONE;
+  out[OUT_MESSAGES] = 0;
   if (packet_count == 0 || readers == 0) return NULL;
 
   state_t* state = NULL;
@@ -437,6 +440,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendFanout", NULL, send_fanout, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  // The limits callers must respect, so no copy of them is kept in TypeScript.
+  const struct { const char* name; int32_t value; } limits[] = {
+      {"maxPackets", MAX_PACKETS}, {"destinationBytes", DEST_SLOT_BYTES}, {"resultLength", OUT_LENGTH}};
+  for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+    napi_value v;
+    if (napi_create_int32(env, limits[i].value, &v) != napi_ok || napi_set_named_property(env, exports, limits[i].name, v) != napi_ok) return NULL;
+  }
   return exports;
 }
 

@@ -1,8 +1,6 @@
 import type { Socket, SocketType } from 'node:dgram';
 import type { Logger } from '@streamgate/platform';
-import {
-  DESTINATION_BYTES, FanoutResult, FanoutStop, MAX_FANOUT_PACKETS, UdpFanoutBinding, loadUdpFanout,
-} from '@streamgate/native-udp';
+import { FanoutResult, FanoutStop, UdpFanoutBinding, loadUdpFanout } from '@streamgate/native-udp';
 import type { AccessUnitBatch } from '../fanout/access-unit-batch';
 import type { FanoutGroup, FanoutReader } from '../fanout/fanout-reader';
 
@@ -19,7 +17,7 @@ export type UdpDatagramCounter = (outcome: UdpDatagramOutcome, datagrams: number
 export interface UdpFanoutOptions {
   /** Counts datagrams by outcome (the streamgate_egress_udp_datagrams_total metric). */
   countDatagrams?: UdpDatagramCounter;
-  /** Packets per native call, at most MAX_FANOUT_PACKETS (tests lower it). */
+  /** Packets per native call, at most the module's `maxPackets` (tests lower it). */
   maxPacketsPerCall?: number;
   /** Read for STREAMGATE_NATIVE_UDP and STREAMGATE_UDP_GSO. */
   env?: NodeJS.ProcessEnv;
@@ -29,7 +27,7 @@ export interface UdpFanoutOptions {
 export interface UdpDestination {
   readonly address: string;
   readonly port: number;
-  /** A sockaddr of DESTINATION_BYTES. */
+  /** A sockaddr as the module writes it (`destinationBytes` long). */
   readonly sockaddr: Uint8Array;
 }
 
@@ -46,7 +44,7 @@ export interface UdpDestination {
  * loses that datagram only, as UDP would.
  */
 export class UdpFanout implements FanoutGroup {
-  private readonly out = new Int32Array(5);
+  private readonly out: Int32Array;
   private readonly members = new WeakMap<FanoutReader, ReadonlyMap<number, UdpDestination>>();
   private readonly prepared = new WeakMap<readonly FanoutReader[], Uint8Array>();
   private fd: number;
@@ -65,6 +63,7 @@ export class UdpFanout implements FanoutGroup {
     private readonly maxPacketsPerCall: number,
   ) {
     this.fd = fd;
+    this.out = new Int32Array(binding.resultLength);
   }
 
   /**
@@ -89,13 +88,14 @@ export class UdpFanout implements FanoutGroup {
     }
     const gso = env.STREAMGATE_UDP_GSO !== 'off' && load.binding.supportsGso(fd);
     logger.debug({ port, gso }, 'UDP readers served by batched sends (sendmmsg)');
-    const perCall = Math.min(MAX_FANOUT_PACKETS, Math.max(1, options.maxPacketsPerCall ?? MAX_FANOUT_PACKETS));
+    const max = load.binding.maxPackets;
+    const perCall = Math.min(max, Math.max(1, options.maxPacketsPerCall ?? max));
     return new UdpFanout(load.binding, fd, family, gso, queueing, logger, options.countDatagrams, perCall);
   }
 
   /** The destination `address:port` (an IP literal), or undefined if this socket cannot reach it. */
   destination(address: string, port: number): UdpDestination | undefined {
-    const sockaddr = new Uint8Array(DESTINATION_BYTES);
+    const sockaddr = new Uint8Array(this.binding.destinationBytes);
     return this.binding.writeAddress(this.family, address, port, sockaddr, 0) ? { address, port, sockaddr } : undefined;
   }
 
@@ -186,13 +186,14 @@ export class UdpFanout implements FanoutGroup {
   private destinationsOf(readers: readonly FanoutReader[]): Uint8Array {
     let destinations = this.prepared.get(readers);
     if (destinations) return destinations;
-    const stride = MAX_NATIVE_TRACKS * DESTINATION_BYTES;
+    const slot = this.binding.destinationBytes;
+    const stride = MAX_NATIVE_TRACKS * slot;
     destinations = new Uint8Array(readers.length * stride);
     readers.forEach((reader, r) => {
       const tracks = this.members.get(reader);
       if (!tracks) return;
       for (const [track, destination] of tracks) {
-        if (track < MAX_NATIVE_TRACKS) destinations.set(destination.sockaddr, r * stride + track * DESTINATION_BYTES);
+        if (track < MAX_NATIVE_TRACKS) destinations.set(destination.sockaddr, r * stride + track * slot);
       }
     });
     this.prepared.set(readers, destinations);
