@@ -48,9 +48,6 @@ export class UdpFanout implements FanoutGroup {
   private readonly members = new WeakMap<FanoutReader, ReadonlyMap<number, UdpDestination>>();
   private readonly prepared = new WeakMap<readonly FanoutReader[], Uint8Array>();
   private fd: number;
-  private datagramsSent = 0;
-  private datagramsFailed = 0;
-  private datagramsQueued = 0;
 
   private constructor(
     private readonly binding: UdpFanoutBinding,
@@ -104,8 +101,9 @@ export class UdpFanout implements FanoutGroup {
     this.members.set(reader, tracks);
   }
 
-  get stats(): { datagramsSent: number; datagramsFailed: number; datagramsQueued: number; gso: boolean } {
-    return { datagramsSent: this.datagramsSent, datagramsFailed: this.datagramsFailed, datagramsQueued: this.datagramsQueued, gso: this.gso };
+  /** Whether runs of equal-sized fragments go as one GSO buffer (off by env, kernel or refusal). */
+  get usesGso(): boolean {
+    return this.gso;
   }
 
   writeBatch(batch: AccessUnitBatch, readers: readonly FanoutReader[]): number {
@@ -157,11 +155,7 @@ export class UdpFanout implements FanoutGroup {
   }
 
   private counted(outcome: UdpDatagramOutcome, datagrams: number): void {
-    if (datagrams <= 0) return;
-    if (outcome === 'sent') this.datagramsSent += datagrams;
-    else if (outcome === 'failed') this.datagramsFailed += datagrams;
-    else this.datagramsQueued += datagrams;
-    this.count?.(outcome, datagrams);
+    if (datagrams > 0) this.count?.(outcome, datagrams);
   }
 
   /** Sends datagrams from number `first` on (reader-major, as sendFanout numbers them) via dgram. */
