@@ -20,6 +20,7 @@
  */
 import { RtmpChunkError } from './chunk-error';
 import { DEFAULT_CHUNK_SIZE, MessageType, RtmpMessage } from './rtmp-message';
+import { appendBytes } from '../bytes';
 
 export interface ChunkDecoderOptions {
   /** Largest message length accepted, bytes. Default 16 MiB. */
@@ -78,7 +79,7 @@ export class ChunkDecoder {
 
   /** Decodes as much as possible; returns the messages completed by these bytes. */
   push(bytes: Uint8Array): RtmpMessage[] {
-    const buf = this.tail.byteLength === 0 ? bytes : concat(this.tail, bytes);
+    const buf = appendBytes(this.tail, bytes);
     const out: RtmpMessage[] = [];
     let off = 0;
     while (off < buf.byteLength) {
@@ -231,11 +232,4 @@ function read24(b: Uint8Array, o: number): number {
 
 function readU32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
 }

@@ -20,6 +20,7 @@ import {
 } from './handshake-digest';
 import { RtmpHandshakeError } from './handshake-error';
 import { randomFillSync } from 'node:crypto';
+import { appendBytes } from '../bytes';
 
 export const RTMP_VERSION = 3;
 /** Version announced in S1 bytes 4..8 in the digest form (FMS 4.5.0.1, as nginx-rtmp sends). */
@@ -72,7 +73,7 @@ export class ServerHandshake {
   /** Feeds received bytes; a truncated handshake is "need more" ({done:false}), never an error. */
   feed(bytes: Uint8Array): HandshakeResult {
     if (this.state === 'done') throw new RtmpHandshakeError('feed after the handshake completed');
-    const input = this.buffered.byteLength === 0 ? bytes : concat(this.buffered, bytes);
+    const input = appendBytes(this.buffered, bytes);
     if (input.byteLength > 0 && this.state === 'c0c1' && input[0] !== RTMP_VERSION) {
       const hint = input[0] === 6 || input[0] === 8 ? ' (RTMPE is not supported)' : '';
       throw new RtmpHandshakeError(`unsupported version byte ${input[0]}${hint}`);
@@ -121,11 +122,4 @@ export class ServerHandshake {
     s2.set(responseSignature(s2, client.digest, GENUINE_FMS_KEY), HANDSHAKE_SIZE - DIGEST_SIZE);
     return out;
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
 }
