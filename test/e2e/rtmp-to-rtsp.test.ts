@@ -99,6 +99,17 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
       assert.ok(Math.abs(r.video - PUSHED_FRAMES) <= GOP, `decoded ${r.video} video frames of ${PUSHED_FRAMES}`);
       const audioFrames = Math.floor((48000 * SECONDS) / 1024);
       assert.ok(Math.abs(r.audio - audioFrames) <= (GOP / FPS) * 48, `decoded ${r.audio} audio frames of ~${audioFrames}`);
+      // The writes were merged (so the config reached the fan-out): units waited for the window,
+      // most well past the ~0.3 ms of an unmerged write, and none much past the 40 ms window.
+      const { values } = await merging.ctx.metrics.latency.get();
+      const bucket = (le: number | string): number => values.find((v) => {
+        const labels = v.labels as Record<string, string | number | undefined>;
+        return labels.stream === 'e2e_merged' && labels.le === le;
+      })?.value ?? 0;
+      const total = bucket('+Inf');
+      assert.ok(total > 100, `latency recorded for ${total} units`);
+      assert.ok(bucket(0.005) / total < 0.5, `${bucket(0.005)} of ${total} units written within 5 ms: not merged`);
+      assert.ok(bucket(0.1) / total > 0.99, `${total - bucket(0.1)} of ${total} units waited past 100 ms`);
     } finally {
       await merging.stop();
     }
