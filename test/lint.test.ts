@@ -47,3 +47,25 @@ test('module boundaries: a service importing another service is refused', { time
   const [result] = eslint(['--stdin', '--stdin-filename', 'services/packetizer/src/violation.ts'], source);
   assert.ok(result.messages.some((m) => m.ruleId === '@nx/enforce-module-boundaries'), JSON.stringify(result.messages));
 });
+
+test('module boundaries: production code importing a test-only project is refused; its *.test.ts may', { timeout: 120_000 }, () => {
+  const boundaryErrors = (file: string, source: string): string[] => {
+    const [result] = eslint(['--stdin', '--stdin-filename', file], source);
+    return result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+  };
+  // Built from parts: tsc-alias would rewrite a literal import line inside these strings.
+  const importLine = (name: string, module: string): string => `import { ${name} } from '@streamgate/${module}';\n`;
+  const service = importLine('startTestIngest', 'ingest/testing') + importLine('killAll', 'testing') + 'export const x = [startTestIngest, killAll];\n';
+  const refused = boundaryErrors('services/ingest/src/rtmp/violation.ts', service);
+  assert.equal(refused.length, 2, JSON.stringify(refused));
+  for (const m of refused) assert.match(m, /"type:service" can only depend on libs tagged with "type:protocol", "type:contracts", "type:platform"$/);
+  assert.deepEqual(boundaryErrors('services/ingest/src/rtmp/violation.test.ts', service), []);
+
+  const protocol = importLine('hexToBytes', 'protocol-rtp/testing') + 'export const x = hexToBytes;\n';
+  assert.equal(boundaryErrors('libs/protocol/rtp/src/violation.ts', protocol).length, 1);
+  assert.deepEqual(boundaryErrors('libs/protocol/rtp/src/violation.test.ts', protocol), []);
+
+  // A platform file may not reach into platform-testing either (the contract suites' cycle is for test files).
+  const platform = importLine('runBusContract', 'platform/testing') + 'export const x = runBusContract;\n';
+  assert.equal(boundaryErrors('libs/platform/src/bus/violation.ts', platform).length, 1);
+});

@@ -12,32 +12,48 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3
 WORKDIR /src
 COPY . .
 RUN npm ci --no-audit --no-fund --loglevel=error \
- && npm run build \
+ && npm run build:prod \
  && mkdir -p /manifests \
  && cp package.json package-lock.json /manifests/ \
  && find libs services -name package.json -not -path '*/node_modules/*' -exec cp --parents {} /manifests/ \;
 
-# --- runtime: production dependencies and compiled JavaScript only ---
-FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production
-# ffmpeg decodes the latest keyframe into a JPEG snapshot (GET /api/streams/{name}/frame).
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg \
- && rm -rf /var/lib/apt/lists/*
+# --- production dependencies only (no dev dependencies, no npm cache, no type declarations) ---
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY --from=builder /manifests/ ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
- && npm cache clean --force
+ && npm cache clean --force \
+ && find node_modules -type f \( -name '*.d.ts' -o -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete
+
+# --- node and ffmpeg (it decodes the latest keyframe into a JPEG snapshot, GET
+# /api/streams/{name}/frame?format=jpeg) with the C libraries they link, taken from NODE_IMAGE
+# and Debian's ffmpeg; no shell, no package manager, no npm (a third of the Debian image) ---
+FROM ${NODE_IMAGE} AS node-runtime
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /rootfs/usr/local/bin /rootfs/usr/bin /rootfs/etc/ssl/certs /rootfs/tmp /rootfs/app \
+ && cp "$(command -v node)" /rootfs/usr/local/bin/node \
+ && cp "$(command -v ffmpeg)" /rootfs/usr/bin/ffmpeg \
+ && for lib in $( { ldd "$(command -v node)"; ldd "$(command -v ffmpeg)"; } | grep -o '/[^ ]*' | sort -u); do cp --parents -L "$lib" /rootfs/; done \
+ && if [ -f /etc/ssl/certs/ca-certificates.crt ]; then cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/; fi \
+ && echo 'node:x:1000:1000:node:/app:/usr/sbin/nologin' > /rootfs/etc/passwd \
+ && echo 'node:x:1000:' > /rootfs/etc/group \
+ && chmod 1777 /rootfs/tmp \
+ && mkdir -p /rootfs/data && chown 1000:1000 /rootfs/data
+
+# --- runtime: node, ffmpeg, production dependencies and compiled JavaScript only ---
+FROM scratch AS runtime
+COPY --from=node-runtime /rootfs/ /
+# DATA_DIR: the embedded store's file when no REDIS_URL is set (uid 1000 owns /data).
+ENV NODE_ENV=production PATH=/usr/local/bin:/usr/bin DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/ ./
 COPY --from=builder /src/dist/libs ./dist/libs
 COPY --from=builder /src/dist/services ./dist/services
-# The embedded store persists the stream registry under DATA_DIR.
-ENV DATA_DIR=/data
-RUN mkdir -p /data && chown 1000:1000 /data
-VOLUME ["/data"]
 # The image's own "node" user (uid 1000), numeric so Kubernetes can check runAsNonRoot.
 USER 1000:1000
 # RTMP, RTSP, the UDP RTP/RTCP pair, the REST API and /metrics.
-EXPOSE 1935/tcp 8554/tcp 8000/udp 8001/udp 5001/tcp 9464/tcp
+EXPOSE 1935/tcp 8554/tcp 8000/udp 8001/udp 5001/tcp 8888/tcp 9464/tcp
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 5001) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/services/all-in-one.js"]

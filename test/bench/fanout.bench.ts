@@ -4,17 +4,23 @@
  * the same run. Measures server CPU (/proc utime+stime), peak RSS and per-reader RTP loss.
  *
  *   npm run build && node dist/test/bench/fanout.bench.js [--readers 1,10,50,200]
- *     [--transports tcp,udp] [--servers gstreamer,streamgate] [--window 15] [--out FILE]
+ *     [--transports tcp,udp] [--servers gstreamer,streamgate,streamgate-digest] [--window 15] [--out FILE]
+ *     [--repeat N] [--churn K]
+ *
+ * `--repeat N` runs every step N times, the servers taking turns each time, and adds a table
+ * of medians and ranges and of each server against the first named (e.g. Digest against open).
+ * `--churn K` adds, after each step, K readers opened and closed one after another: the server
+ * CPU time per connect (where authentication costs), measured apart from any steady stream.
  */
 import { emitReport, log, runBench } from './bench-run';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { delay, makeTestClip, ReaderTransport, spawnTracked, TestClip } from '@streamgate/testing';
+import { delay, makeTestClip, ReaderTransport, RtspReader, spawnTracked, TestClip } from '@streamgate/testing';
 import { loadConfig } from '@streamgate/platform';
 import { loadUdpFanout } from '@streamgate/native-udp';
 import { cpuSeconds, machineBusyPct, machineJiffies, sampleRss } from './proc-stats';
-import { addIncrementalCpu, FanoutRow, ratioTable, resultsTable } from './fanout-report';
+import { addIncrementalCpu, FanoutRow, ratioTable, repeatTable, resultsTable } from './fanout-report';
 import { ReaderFleet, summarizeWindow } from './reader-fleet';
 import { ServerUnderTest, startGstreamerUnderTest, startStreamgateUnderTest } from './servers-under-test';
 
@@ -26,6 +32,8 @@ const { values: args } = parseArgs({
     window: { type: 'string', default: '15' },
     settle: { type: 'string', default: '3' },
     'clip-seconds': { type: 'string', default: '60' },
+    repeat: { type: 'string', default: '1' },
+    churn: { type: 'string', default: '0' },
     out: { type: 'string' },
   },
 });
@@ -34,6 +42,8 @@ const readerCounts = args.readers.split(',').map(Number).filter((n) => n > 0);
 const transports = args.transports.split(',').filter((t): t is ReaderTransport => t === 'tcp' || t === 'udp');
 const windowSec = Number(args.window);
 const settleSec = Number(args.settle);
+const repeats = Math.max(1, Number(args.repeat));
+const churnCount = Math.max(0, Number(args.churn));
 
 
 /** Server CPU over `seconds` with whatever readers are attached, % of one core. */
@@ -44,8 +54,12 @@ async function cpuPctOver(pid: number, seconds: number): Promise<number> {
   return (100 * (cpuSeconds(pid) - c0)) / ((performance.now() - t0) / 1000);
 }
 
-async function measure(server: ServerUnderTest, transport: ReaderTransport, n: number, baselineCpuPct: number): Promise<FanoutRow> {
-  const fleet = await ReaderFleet.open(server.url, n, transport);
+async function measure(server: ServerUnderTest, transport: ReaderTransport, n: number, baselineCpuPct: number, rep: number): Promise<FanoutRow> {
+  // CPU time while the readers connect: where authentication costs (two Digest round trips each).
+  const connect0 = cpuSeconds(server.pid);
+  const opened0 = performance.now();
+  const fleet = await ReaderFleet.open(server.url, n, transport, 16, server.credentials);
+  const connectCpuMs = 1000 * (cpuSeconds(server.pid) - connect0) - (baselineCpuPct * 10 * (performance.now() - opened0)) / 1000;
   if (fleet.failures.length) log(`${fleet.failures.length} readers failed to start, first: ${fleet.failures[0]}`);
   await delay(settleSec * 1000);
   const before = fleet.snapshot();
@@ -75,7 +89,25 @@ async function measure(server: ServerUnderTest, transport: ReaderTransport, n: n
     readersCpuPct: (100 * (own.user + own.system)) / 1e6 / elapsed,
     machineBusyPct: machinePct,
     window: summarizeWindow(before, after, elapsed, fleet.failures.length),
+    rep,
+    connectCpuMsPerReader: readers ? connectCpuMs / readers : NaN,
   };
+}
+
+/**
+ * Server CPU ms per reader connect: `count` readers open (DESCRIBE, SETUP, PLAY, with their
+ * Digest round trip when the server asks) and close one after another. Each also gets the
+ * stream's start (GOP) as every reader does; the idle-stream CPU over the time is subtracted.
+ */
+async function churnCpuMsPerConnect(server: ServerUnderTest, transport: ReaderTransport, count: number, baselineCpuPct: number): Promise<number> {
+  const c0 = cpuSeconds(server.pid);
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const reader = await RtspReader.open(server.url, { transport, timeoutMs: 10_000, credentials: server.credentials });
+    await reader.close();
+  }
+  const elapsedS = (performance.now() - t0) / 1000;
+  return (1000 * (cpuSeconds(server.pid) - c0) - baselineCpuPct * 10 * elapsedS) / count;
 }
 
 interface LiveServer {
@@ -101,28 +133,38 @@ async function startServer(name: string, start: () => Promise<ServerUnderTest>, 
 
 /**
  * Every step runs on each server in turn (both stay up; an idle one costs the other nothing it
- * is charged for), so load from elsewhere on the machine drifts into both sides of a ratio alike.
+ * is charged for), so load from elsewhere on the machine drifts into both sides of a ratio alike;
+ * with --repeat the turn order flips each repetition.
  */
 async function runSteps(live: LiveServer[], rows: FanoutRow[], notes: string[]): Promise<void> {
-  for (const transport of transports) {
-    for (const n of readerCounts) {
-      for (const s of live.filter((l) => !l.failed)) {
-        log(`${s.server.name} ${transport} ${n} readers…`);
-        const row = await measure(s.server, transport, n, s.baseline).catch((e: unknown) => {
-          // A server that dies mid-run still leaves the rows measured so far in the report.
-          notes.push(`${s.server.name}: stopped at ${transport} × ${n}: ${e instanceof Error ? e.message : String(e)}`);
-          s.failed = true;
+  const steps = Array.from({ length: repeats }, (_, rep) => transports.flatMap((transport) => readerCounts.map((n) => ({ rep, transport, n })))).flat();
+  for (const { rep, transport, n } of steps) {
+    // ABBA: the order flips every repetition, so neither server always runs right after the other.
+    const order = rep % 2 ? [...live].reverse() : live;
+    for (const s of order.filter((l) => !l.failed)) {
+      log(`${s.server.name} ${transport} ${n} readers${repeats > 1 ? ` (run ${rep + 1}/${repeats})` : ''}…`);
+      const row = await measure(s.server, transport, n, s.baseline, rep).catch((e: unknown) => {
+        // A server that dies mid-run still leaves the rows measured so far in the report.
+        notes.push(`${s.server.name}: stopped at ${transport} × ${n}: ${e instanceof Error ? e.message : String(e)}`);
+        s.failed = true;
+        return undefined;
+      });
+      if (!row) continue;
+      if (churnCount > 0) {
+        await delay(1000);
+        row.churnCpuMsPerConnect = await churnCpuMsPerConnect(s.server, transport, churnCount, s.baseline).catch((e: unknown) => {
+          notes.push(`${s.server.name}: connect churn failed: ${e instanceof Error ? e.message : String(e)}`);
           return undefined;
         });
-        if (!row) continue;
-        rows.push(row);
-        log(`  CPU ${row.cpuPct.toFixed(1)} %, ${row.cpuMsPerReaderSec.toFixed(2)} ms/s per reader, ` +
-          `loss mean ${row.window.meanLossPct.toFixed(2)} % max ${row.window.maxLossPct.toFixed(2)} %, ` +
-          `${row.window.meanMbps.toFixed(2)} Mbit/s per reader, dropped ${row.window.dropped}, ` +
-          `failed ${row.window.failedToStart}, machine ${row.machineBusyPct.toFixed(0)} %`);
-        // Give sessions time to go away so the next step starts clean.
-        await delay(2000);
       }
+      rows.push(row);
+      log(`  CPU ${row.cpuPct.toFixed(1)} %, ${row.cpuMsPerReaderSec.toFixed(2)} ms/s per reader, connect ${row.connectCpuMsPerReader.toFixed(2)} ms per reader, ` +
+        `loss mean ${row.window.meanLossPct.toFixed(2)} % max ${row.window.maxLossPct.toFixed(2)} %, ` +
+        `${row.window.meanMbps.toFixed(2)} Mbit/s per reader, dropped ${row.window.dropped}, ` +
+        `failed ${row.window.failedToStart}, machine ${row.machineBusyPct.toFixed(0)} %` +
+        (row.churnCpuMsPerConnect === undefined ? '' : `, ${churnCount} connects: ${row.churnCpuMsPerConnect.toFixed(2)} CPU ms each`));
+      // Give sessions time to go away so the next step starts clean.
+      await delay(2000);
     }
   }
 }
@@ -170,6 +212,8 @@ async function main(): Promise<void> {
   const starters: Record<string, () => Promise<ServerUnderTest>> = {
     gstreamer: () => startGstreamerUnderTest(clip),
     streamgate: () => startStreamgateUnderTest(clip),
+    // The same with a users list: every reader answers a Digest challenge on DESCRIBE and SETUP.
+    'streamgate-digest': () => startStreamgateUnderTest(clip, 30_000, { digest: true }),
   };
   const live: LiveServer[] = [];
   try {
@@ -191,6 +235,7 @@ async function main(): Promise<void> {
     resultsTable(rows),
     '',
     ratioTable(rows),
+    ...(repeats > 1 ? ['', repeatTable(rows, live[0]?.server.name ?? '')] : []),
   ], args.out);
 }
 

@@ -14,6 +14,9 @@ export interface GatewayProcess {
   readonly rtmpPort: number;
   readonly apiPort: number;
   readonly metricsPort: number;
+  /** DATA_DIR of this gateway (removed by stop()). */
+  readonly dataDir: string;
+  readonly hlsPort: number;
   /** JSON request to the control API; rejects on a non-2xx answer. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   metrics(): Promise<string>;
@@ -39,12 +42,15 @@ export async function httpText(port: number, path: string): Promise<string> {
 }
 
 export async function startAllInOne(env: Record<string, string> = {}, startTimeoutMs = 30_000): Promise<GatewayProcess> {
-  const [rtspPort, rtmpPort, apiPort, metricsPort, udp] = await Promise.all([
-    freeTcpPort(), freeTcpPort(), freeTcpPort(), freeTcpPort(), freeUdpPortPair(),
+  const [rtspPort, rtmpPort, apiPort, metricsPort, hlsPort, udp] = await Promise.all([
+    freeTcpPort(), freeTcpPort(), freeTcpPort(), freeTcpPort(), freeTcpPort(), freeUdpPortPair(),
   ]);
   const dataDir = mkdtempSync(join(tmpdir(), 'streamgate-bench-data-'));
   let ready = false;
-  const proc = spawnTracked(process.execPath, [join(DIST, 'services', 'all-in-one.js')], {
+  // BENCH_GATEWAY_NODE_ARGS: node options for the gateway alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  // (NODE_OPTIONS refuses --cpu-prof, and would profile the benchmark too).
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const proc = spawnTracked(process.execPath, [...nodeArgs, join(DIST, 'services', 'all-in-one.js')], {
     cwd: dataDir,
     env: {
       ...process.env,
@@ -54,6 +60,7 @@ export async function startAllInOne(env: Record<string, string> = {}, startTimeo
       RTMP_PORT: String(rtmpPort),
       PORT: String(apiPort),
       METRICS_PORT: String(metricsPort),
+      HLS_PORT: String(hlsPort),
       RTSP_UDP_RTP_PORT: String(udp.rtp),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
@@ -83,6 +90,8 @@ export async function startAllInOne(env: Record<string, string> = {}, startTimeo
     rtmpPort,
     apiPort,
     metricsPort,
+    dataDir,
+    hlsPort,
     api: (method, path, body) => httpJson(apiPort, method, path, body),
     metrics: () => httpText(metricsPort, '/metrics'),
     stop,

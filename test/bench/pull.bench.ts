@@ -4,10 +4,11 @@
  * into ONE all-in-one gateway process, cameras added through POST /api/config/streams.
  * Measures the gateway's CPU per camera (/proc utime+stime), RSS, and loss from the gateway's
  * own status (packets_lost vs packets_received) and from a few RtspReaders on the republished
- * streams.
+ * streams. After each step the same cameras are pulled by N ffmpeg processes (`-c copy -f null`,
+ * issue #16's peer) over the same window, so every ratio comes from one run (`--peer none` skips it).
  *
  *   npm run build && node dist/test/bench/pull.bench.js [--cameras 1,10,50] [--transports tcp,udp]
- *     [--window 20] [--settle 8] [--readers 3] [--per-server 25] [--out FILE]
+ *     [--window 20] [--settle 8] [--readers 3] [--per-server 25] [--peer ffmpeg|none] [--out FILE]
  */
 import { emitReport, log, runBench } from './bench-run';
 import { cpus, tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { CameraServers } from './camera-servers';
 import { firstLine, GatewayProcess, sourceRevision, startAllInOne } from './gateway-process';
 import { cpuSeconds, machineBusyPct, machineJiffies, rssMiB, sampleRss } from './proc-stats';
 import { summarizeWindow } from './reader-fleet';
+import { FfmpegPullers } from './ffmpeg-pullers';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     'clip-seconds': { type: 'string', default: '120' },
     'video-kbps': { type: 'string', default: '900' },
     'no-audio': { type: 'boolean', default: false },
+    peer: { type: 'string', default: 'ffmpeg' },
     out: { type: 'string' },
   },
 });
@@ -40,6 +43,7 @@ const transports = args.transports.split(',').filter((t): t is Transport => t ==
 const windowSec = Number(args.window);
 const settleSec = Number(args.settle);
 const readerCount = Number(args.readers);
+const withPeer = args.peer === 'ffmpeg';
 
 interface StreamStatus {
   name: string;
@@ -70,6 +74,16 @@ interface PullRow {
   readerMbps: number;
   camerasCpuPct: number;
   machineBusyPct: number;
+  peer?: PeerRow;
+}
+
+/** The same cameras pulled by N ffmpeg processes (`-c copy -f null`), right after the gateway's step. */
+interface PeerRow {
+  running: number;
+  cpuPct: number;
+  missedPackets: number;
+  rssMiBPerProcess: number;
+  machineBusyPct: number;
 }
 
 async function statuses(gw: GatewayProcess, names: Set<string>): Promise<Map<string, StreamStatus>> {
@@ -77,8 +91,17 @@ async function statuses(gw: GatewayProcess, names: Set<string>): Promise<Map<str
   return new Map(res.streams.filter((s) => names.has(s.name)).map((s) => [s.name, s]));
 }
 
+/** CPU seconds of all `pids` (a process that is gone counts 0; the peer row says how many ran). */
 function sumCpu(pids: number[]): number {
-  return pids.reduce((a, pid) => a + cpuSeconds(pid), 0);
+  let n = 0;
+  for (const pid of pids) {
+    try {
+      n += cpuSeconds(pid);
+    } catch {
+      // exited: /proc/<pid> is gone
+    }
+  }
+  return n;
 }
 
 async function measure(gw: GatewayProcess, cams: CameraServers, transport: Transport, n: number, idle: { cpu: number; rss: number }): Promise<PullRow> {
@@ -142,8 +165,10 @@ async function measure(gw: GatewayProcess, cams: CameraServers, transport: Trans
     log(`  ${e instanceof Error ? e.message : String(e)} (${cams.sessions()} left)`);
   });
   await delay(2000);
+  const peer = withPeer ? await measurePeer(cams, transport, names) : undefined;
 
   return {
+    peer,
     transport,
     cameras: n,
     playing: [...s1.values()].filter((s) => s.playing).length,
@@ -165,6 +190,42 @@ async function measure(gw: GatewayProcess, cams: CameraServers, transport: Trans
   };
 }
 
+async function waitSessions(cams: CameraServers, n: number, ms: number): Promise<void> {
+  await waitFor(() => (cams.sessions() === n ? true : undefined), ms, `${n} camera sessions`, 250).catch((e: unknown) => {
+    log(`  ${e instanceof Error ? e.message : String(e)} (${cams.sessions()} open)`);
+  });
+}
+
+async function measurePeer(cams: CameraServers, transport: Transport, names: string[]): Promise<PeerRow> {
+  const pullers = FfmpegPullers.start(names.map((n) => cams.url(n)), transport);
+  try {
+    await waitSessions(cams, names.length, 30_000 + names.length * 500);
+    await delay(settleSec * 1000);
+    const pids = pullers.pids;
+    const c0 = sumCpu(pids);
+    const missed0 = pullers.missedPackets();
+    const m0 = machineJiffies();
+    const t0 = performance.now();
+    await delay(windowSec * 1000);
+    const elapsed = (performance.now() - t0) / 1000;
+    const cpu = sumCpu(pids) - c0;
+    const rss = pids.reduce((a, pid) => a + rssMiB(pid), 0) / pids.length;
+    const row: PeerRow = {
+      running: names.length - pullers.exited(),
+      cpuPct: (100 * cpu) / elapsed,
+      missedPackets: pullers.missedPackets() - missed0,
+      rssMiBPerProcess: rss,
+      machineBusyPct: machineBusyPct(m0, machineJiffies()),
+    };
+    log(`  ffmpeg peer: CPU ${row.cpuPct.toFixed(1)} % (${(row.cpuPct / names.length).toFixed(2)} % per camera), ${row.running} running, ${row.missedPackets} packets missed`);
+    return row;
+  } finally {
+    await pullers.stop();
+    await waitSessions(cams, 0, 20_000);
+    await delay(2000);
+  }
+}
+
 const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
 
 function table(rows: PullRow[]): string {
@@ -183,6 +244,22 @@ function table(rows: PullRow[]): string {
   return [...head, ...lines].join('\n');
 }
 
+/** Gateway beside the ffmpeg peer at each step: the issue's "CPU per camera ≤ 1.0× ffmpeg's". */
+function peerTable(rows: PullRow[]): string {
+  const head = [
+    '| transport | cameras | streamgate CPU per camera, % of a core | ffmpeg CPU per camera, % of a core | streamgate ÷ ffmpeg | streamgate loss % | ffmpeg missed packets (running) | streamgate RSS per camera MiB (above idle) | ffmpeg RSS per process MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const lines = rows.filter((r) => r.peer).map((r) => {
+    const p = r.peer as PeerRow;
+    const sg = (r.cpuPct - r.idleCpuPct) / r.cameras;
+    const ff = p.cpuPct / r.cameras;
+    return `| ${r.transport} | ${r.cameras} | ${f(sg, 2)} | ${f(ff, 2)} | **${f(sg / ff, 2)}** | ${f(r.lossPct, 3)} | ${p.missedPackets} (${p.running}/${r.cameras}) | ` +
+      `${f((r.rssPeakMiB - r.idleRssMiB) / r.cameras, 2)} | ${f(p.rssMiBPerProcess, 1)} |`;
+  });
+  return [...head, ...lines].join('\n');
+}
+
 async function environment(clip: TestClip, cams: CameraServers): Promise<string> {
   const [ffmpeg, gst, rev] = await Promise.all([
     firstLine('ffmpeg', ['-version']), firstLine('gst-launch-1.0', ['--version']), sourceRevision(),
@@ -195,6 +272,7 @@ async function environment(clip: TestClip, cams: CameraServers): Promise<string>
       `${p.audio ? ' + AAC-LC 128 kbit/s' : ''}, ${p.seconds} s clip played from the start for each step`,
     `- gateway: node dist/services/all-in-one.js, cameras added in one POST /api/config/streams with transport tcp or udp; ` +
       `${readerCount} RtspReader(s) (TCP) on the first republished streams; window ${windowSec} s after all cameras play + ${settleSec} s`,
+    ...(withPeer ? [`- peer, right after each gateway step against the same cameras: N × ffmpeg -rtsp_transport tcp|udp -i rtsp://… -c copy -f null - (CPU summed over the processes, same window and settling)`] : []),
   ].join('\n');
 }
 
@@ -241,6 +319,7 @@ async function main(): Promise<void> {
     ...notes.map((n) => `- ${n}`),
     '',
     table(rows),
+    ...(withPeer ? ['', peerTable(rows)] : []),
   ], args.out);
 }
 

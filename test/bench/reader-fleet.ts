@@ -5,14 +5,16 @@ export class ReaderFleet {
   readonly readers: RtspReader[] = [];
   readonly failures: string[] = [];
 
-  static async open(url: string, count: number, transport: ReaderTransport, concurrency = 16): Promise<ReaderFleet> {
+  static async open(
+    url: string, count: number, transport: ReaderTransport, concurrency = 16, credentials?: { username: string; password: string },
+  ): Promise<ReaderFleet> {
     const fleet = new ReaderFleet();
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < count) {
         next++;
         try {
-          fleet.readers.push(await RtspReader.open(url, { transport, timeoutMs: 10_000 }));
+          fleet.readers.push(await RtspReader.open(url, { transport, timeoutMs: 10_000, credentials }));
         } catch (e) {
           fleet.failures.push(e instanceof Error ? e.message : String(e));
         }

@@ -12,14 +12,16 @@ export interface ServerUnderTest {
   readonly feeders: string;
   /** Ends the server and anything that feeds it. */
   stop(): Promise<void>;
+  /** What readers answer the server's 401 with, when it asks. */
+  readonly credentials?: { username: string; password: string };
 }
 
 const STREAM = 'bench';
 
 /** Waits until the URL can be played (DESCRIBE, SETUP and PLAY succeed), then leaves. */
-async function waitPlayable(url: string, ms: number): Promise<void> {
+async function waitPlayable(url: string, ms: number, credentials?: { username: string; password: string }): Promise<void> {
   await waitFor(async () => {
-    const reader = await RtspReader.open(url, { transport: 'tcp', timeoutMs: 3000 });
+    const reader = await RtspReader.open(url, { transport: 'tcp', timeoutMs: 3000, credentials });
     await reader.close();
     return true;
   }, ms, `${url} to become playable`, 500);
@@ -29,7 +31,8 @@ async function waitPlayable(url: string, ms: number): Promise<void> {
 export async function startGstreamerUnderTest(clip: TestClip): Promise<ServerUnderTest> {
   const server = await startGstRtspServer({ mounts: [STREAM], file: clip.mp4, shared: true, statusIntervalMs: 1000 });
   const url = server.url(STREAM);
-  await waitPlayable(url, 15_000);
+  // Prerolling the 1080p MP4 takes GStreamer over 15 s on a busy 2-core machine.
+  await waitPlayable(url, 60_000);
   return {
     name: 'gstreamer',
     pid: server.process.pid,
@@ -41,24 +44,34 @@ export async function startGstreamerUnderTest(clip: TestClip): Promise<ServerUnd
 
 
 /** The all-in-one gateway as a child process, fed by ffmpeg pushing the FLV in a loop over RTMP. */
-export async function startStreamgateUnderTest(clip: TestClip, startTimeoutMs = 30_000): Promise<ServerUnderTest> {
-  const gateway = await startAllInOne({}, startTimeoutMs);
+/** With `digest`, readers must answer a Digest challenge (a users list, RTSP_AUTH_METHODS=digest). */
+export async function startStreamgateUnderTest(clip: TestClip, startTimeoutMs = 30_000, options: { digest?: boolean } = {}): Promise<ServerUnderTest> {
+  const credentials = options.digest ? { username: 'bench', password: 'bench-pw' } : undefined;
+  // Every reader of the benchmark comes from 127.0.0.1: lift the per-address cap (64) above the fleet.
+  const env: Record<string, string> = { RTSP_MAX_CONNECTIONS_PER_ADDRESS: '10000' };
+  if (credentials) {
+    env.AUTH_USERS = JSON.stringify([{ user: credentials.username, pass: credentials.password, permissions: [{ action: 'read' }, { action: 'publish' }] }]);
+    env.RTSP_AUTH_METHODS = 'digest';
+  }
+  const gateway = await startAllInOne(env, startTimeoutMs);
   let pusher: TrackedProcess | undefined;
   const stop = async (): Promise<void> => {
     await pusher?.kill();
     await gateway.stop();
   };
   try {
-    pusher = ffmpegPushRtmp(`rtmp://127.0.0.1:${gateway.rtmpPort}/live/${STREAM}`, { clip: clip.flv, loop: true, realtime: true });
+    const query = credentials ? `?user=${credentials.username}&pass=${credentials.password}` : '';
+    pusher = ffmpegPushRtmp(`rtmp://127.0.0.1:${gateway.rtmpPort}/live/${STREAM}${query}`, { clip: clip.flv, loop: true, realtime: true });
     const url = `rtsp://127.0.0.1:${gateway.rtspPort}/${STREAM}`;
-    await waitPlayable(url, 20_000);
+    await waitPlayable(url, 20_000, credentials);
     // Let ingest, packetizer and egress reach steady state before anything is measured.
     await delay(1000);
     if (pusher.child.exitCode !== null) throw new Error(`ffmpeg pusher exited: ${pusher.stderr()}`);
     return {
-      name: 'streamgate',
+      name: credentials ? 'streamgate-digest' : 'streamgate',
       pid: gateway.pid,
       url,
+      credentials,
       feeders: 'ffmpeg -re -stream_loop -1 -i clip.flv -c copy -f flv rtmp://… (not measured)',
       stop,
     };

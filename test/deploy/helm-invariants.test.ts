@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CHART, Manifest, helmTemplate, render } from './support/helm';
 
 const PRODUCTION = join(CHART, 'ci', 'production-values.yaml');
-const COMPONENTS = ['control-api', 'ingest', 'packetizer', 'rtsp-egress'];
+const COMPONENTS = ['control-api', 'hls-egress', 'ingest', 'packetizer', 'rtsp-egress'];
 const CAMERA_PASSWORD = 'Cam-Pa55word-xyz';
 const API_KEY = 'api-key-0123456789';
 
@@ -27,7 +27,7 @@ const servicePorts = (svc: Manifest | undefined) => ((svc?.spec?.ports ?? []) as
 for (const [name, manifests] of renders) {
   test(`${name}: every container has liveness and readiness probes and runs non-root with a read-only root`, () => {
     const deployments = ofKind(manifests, 'Deployment');
-    assert.equal(deployments.length, 4);
+    assert.equal(deployments.length, 5);
     for (const d of deployments) {
       const pod = (d.spec as unknown as DeploymentSpec).template.spec;
       assert.equal(pod.securityContext?.runAsNonRoot, true, `${d.metadata.name}: pod runAsNonRoot`);
@@ -115,7 +115,7 @@ test('ServiceMonitor and PrometheusRule render only when enabled', () => {
   assert.ok(sm);
   assert.equal(ofKind(on, 'PrometheusRule').length, 0);
   const selected = ofKind(on, 'Service').filter((s) => s.metadata.labels?.['app.kubernetes.io/metrics'] === 'true');
-  assert.equal(selected.length, 4, 'the ServiceMonitor selects the four metrics Services');
+  assert.equal(selected.length, 5, 'the ServiceMonitor selects the five metrics Services');
 });
 
 test('NodePort: the UDP pair keeps its numbers, which must be in the node port range', () => {
@@ -146,3 +146,21 @@ for (const [what, values, message] of refused) {
     assert.match(r.stderr, message);
   });
 }
+
+test('rtsp-egress rolling updates: preStop sleep, SHUTDOWN_DRAIN_MS and a grace period that covers both (issue 13)', () => {
+  for (const [name, manifests] of renders) {
+    const egress = ofKind(manifests, 'Deployment').find((d) => d.metadata.name.endsWith('rtsp-egress'));
+    assert.ok(egress, name);
+    const pod = (egress.spec as unknown as { template: { spec: { terminationGracePeriodSeconds: number; containers: {
+      lifecycle?: { preStop?: { exec?: { command?: string[] } } }; env?: { name: string; value?: string }[] }[] } } }).template.spec;
+    const c = pod.containers[0];
+    const sleep = Number(c.lifecycle?.preStop?.exec?.command?.[1]);
+    const drainMs = Number(c.env?.find((e) => e.name === 'SHUTDOWN_DRAIN_MS')?.value);
+    assert.ok(sleep > 0, `${name}: preStop sleep`);
+    assert.ok(drainMs > 0, `${name}: SHUTDOWN_DRAIN_MS`);
+    assert.ok(pod.terminationGracePeriodSeconds >= sleep + drainMs / 1000 + 5, `${name}: grace ${pod.terminationGracePeriodSeconds} s covers preStop ${sleep} s + drain ${drainMs} ms`);
+  }
+  const bad = helmTemplate({ set: ['rtspEgress.drainSeconds=40'] });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /terminationGracePeriodSeconds \(30\) must be at least/);
+});

@@ -1,5 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeTcpPort, freeUdpPortPair, spawnTracked, TrackedProcess, waitFor } from '@streamgate/testing';
+import { RedisStateStore } from '@streamgate/platform';
+import { RealServer, startNatsServer, startRedisServer } from '@streamgate/platform/testing';
+import {
+  GstRtspServer, TestClip, freeTcpPort, freeUdpPortPair, makeTestClip, spawnTracked, startGstRtspServer, TrackedProcess, waitFor,
+} from '@streamgate/testing';
 
 /** Where the compiled services are (this file runs from dist/test/distributed). */
 const DIST = join(__dirname, '..', '..');
@@ -17,13 +23,16 @@ export interface ServiceProcess {
 }
 
 /** One service alone in its own process (`node dist/services/<svc>/src/main.js`), as Kubernetes runs it. */
-export async function startService(name: ServiceName, env: Record<string, string>): Promise<ServiceProcess> {
+export async function startService(name: ServiceName, env: Record<string, string>, onOutput?: (text: string) => void): Promise<ServiceProcess> {
   const metricsPort = await freeTcpPort();
-  const fullEnv = { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', METRICS_PORT: String(metricsPort), ...env } as Record<string, string>;
+  const fullEnv = {
+    ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', METRICS_PORT: String(metricsPort), DATA_DIR: mkdtempSync(join(tmpdir(), `sg-${name}-`)), ...env,
+  } as Record<string, string>;
   const script = join(DIST, 'services', name, 'src', 'main.js');
   const svc: ServiceProcess = {
     name, env: fullEnv, metricsPort,
-    proc: spawnTracked(process.execPath, [script], { env: fullEnv }),
+    // onOutput sees every byte (the tracked capture keeps only the last 2 MB).
+    proc: spawnTracked(process.execPath, [script], { env: fullEnv, onStdout: onOutput, onStderr: onOutput }),
     crash: async () => {
       svc.proc.child.kill('SIGKILL');
       await svc.proc.exited;
@@ -56,4 +65,50 @@ export async function clusterPorts(): Promise<ClusterPorts> {
 
 export async function ingestEnv(base: Record<string, string>): Promise<Record<string, string>> {
   return { ...base, RTMP_PORT: String(await freeTcpPort()) };
+}
+
+/** What every multi-process test stands on: its own NATS (JetStream) and Redis, cameras, ports. */
+export interface ClusterInfra {
+  nats: RealServer;
+  redis: RealServer;
+  /** A client of the cluster's Redis, for checks from outside. */
+  store: RedisStateStore;
+  cameras: GstRtspServer;
+  /** The camera clip (`.mp4`) and the same as FLV for RTMP pushes. */
+  clip: TestClip;
+  ports: ClusterPorts;
+  /** Environment every service gets: bus, store and the shared ports. */
+  base: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Redis without persistence (a restart loses the data), 320x240 25 fps clip with a 1 s GOP. */
+export async function startClusterInfra(mounts: string[], clipSeconds = 60): Promise<ClusterInfra> {
+  const nats = await startNatsServer();
+  const redis = await startRedisServer();
+  const store = new RedisStateStore({ url: redis.url });
+  await store.ready();
+  const clip = await makeTestClip({ width: 320, height: 240, fps: 25, gop: 25, seconds: clipSeconds, videoBitrateKbps: 300 });
+  const cameras = await startGstRtspServer({ mounts, file: clip.mp4 });
+  const ports = await clusterPorts();
+  const base = { NATS_URL: nats.url, REDIS_URL: redis.url, RTSP_PORT: String(ports.rtsp), RTSP_UDP_RTP_PORT: String(ports.udpRtp), PORT: String(ports.api), RTSP_TIMEOUT: '5' };
+  return {
+    nats, redis, store, cameras, clip, ports, base,
+    stop: async () => {
+      await store.close();
+      await cameras.stop();
+      await nats.stop();
+      await redis.stop();
+    },
+  };
+}
+
+/** POST /api/streams for each camera of the infra's GStreamer server (RTSP over TCP). */
+export async function addCameras(infra: ClusterInfra, names: string[]): Promise<void> {
+  for (const name of names) {
+    const res = await fetch(`http://127.0.0.1:${infra.ports.api}/api/streams`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, rtsp_url: infra.cameras.url(name), transport: 'tcp' }),
+    });
+    if (res.status !== 201) throw new Error(`adding ${name}: ${res.status} ${await res.text()}`);
+  }
 }

@@ -73,8 +73,18 @@ describe('control API with a real camera', { timeout: 180_000 }, () => {
     assert.equal(frame.headers.get('content-type'), 'video/h264');
     const h264 = join(dataDir, 'yard.h264');
     (await import('node:fs')).writeFileSync(h264, Buffer.from(await frame.arrayBuffer()));
-    const probe = await ffprobeJson(h264, ['-count_packets', '-show_streams', '-f', 'h264']);
+    // One access unit that decodes alone: ffprobe demuxes one packet and decodes one frame from it.
+    const probe = await ffprobeJson(h264, ['-count_packets', '-count_frames', '-show_streams', '-f', 'h264']);
     assert.equal((probe.streams as { nb_read_packets: string }[])[0].nb_read_packets, '1');
+    assert.equal((probe.streams as { nb_read_frames: string }[])[0].nb_read_frames, '1');
+    // By default the latest keyframe (decodes alone), with its age; ?latest=true the raw latest unit.
+    assert.equal(frame.headers.get('x-keyframe'), 'true');
+    const age = Number(frame.headers.get('x-frame-age-ms'));
+    assert.ok(Number.isFinite(age) && age >= 0 && age < 10_000, `keyframe age ${age} ms`);
+    const raw = await fetch(`${base()}/api/streams/yard/frame?latest=true`);
+    assert.equal(raw.status, 200);
+    const rawAge = Number(raw.headers.get('x-frame-age-ms'));
+    assert.ok(Number.isFinite(rawAge) && rawAge <= age + 1000, `latest unit age ${rawAge} ms, keyframe ${age} ms`);
 
     const jpeg = await fetch(`${base()}/api/streams/yard/frame?format=jpeg`);
     assert.equal(jpeg.status, 200);
@@ -87,6 +97,11 @@ describe('control API with a real camera', { timeout: 180_000 }, () => {
     const [pic] = img.streams as { codec_name: string; width: number; height: number }[];
     assert.equal(pic.codec_name, 'mjpeg');
     assert.deepEqual([pic.width, pic.height], [videoTrack?.width, videoTrack?.height]);
+    // Viewers polling one stream at once share one decode: 8 together are all served, none
+    // refused by SNAPSHOT_CONCURRENCY (2), which bounds decodes, not viewers.
+    const together = await Promise.all(Array.from({ length: 8 }, () => fetch(`${base()}/api/streams/yard/frame?format=jpeg`)));
+    assert.deepEqual(together.map((r) => r.status), Array(8).fill(200));
+    for (const r of together) assert.deepEqual([...Buffer.from(await r.arrayBuffer()).subarray(0, 3)], [0xff, 0xd8, 0xff]);
 
     assert.equal((await post('/api/streams/yard/stop')).status, 200);
     await waitFor(async () => {

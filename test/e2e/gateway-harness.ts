@@ -5,13 +5,20 @@ import { join } from 'node:path';
 import {
   ffmpegDecodeRtsp, ffmpegPushRtmp, ffprobeRtsp, makeTestClip, ProbedStream, RtspTransport, TrackedProcess,
 } from '@streamgate/testing';
+import type { ContextOverrides } from '@streamgate/platform';
 import { Gateway, startGateway } from '../../services/all-in-one';
 
-/** Starts the all-in-one gateway on loopback with ephemeral ports. */
-export function startTestGateway(extra: Record<string, string | number | boolean> = {}): Promise<Gateway> {
+/**
+ * Starts the all-in-one gateway on loopback with ephemeral ports. Readers wait only 2 s for a
+ * stopped source (SOURCE_TIMEOUT, 20 s by default), so tests whose publisher ends do not each
+ * wait 20 s for their readers to end; tests of source outages pass their own.
+ */
+export function startTestGateway(extra: Record<string, string | number | boolean> = {}, overrides: Omit<ContextOverrides, 'config'> = {}): Promise<Gateway> {
   return startGateway({
+    ...overrides,
     config: {
-      HOST: '127.0.0.1', PUBLIC_HOST: '127.0.0.1', RTSP_PORT: 0, RTMP_PORT: 0, PORT: 0, RTSP_UDP_RTP_PORT: 0, METRICS_PORT: 0,
+      SOURCE_TIMEOUT: 2,
+      HOST: '127.0.0.1', PUBLIC_HOST: '127.0.0.1', RTSP_PORT: 0, RTMP_PORT: 0, PORT: 0, RTSP_UDP_RTP_PORT: 0, METRICS_PORT: 0, HLS_PORT: 0,
       LOG_LEVEL: 'warn', DATA_DIR: mkdtempSync(join(tmpdir(), 'sg-data-')),
       ...extra,
     },
@@ -77,17 +84,28 @@ export interface DecodeResult {
   video: number;
   audio: number;
   stderr: string;
+  /** What is wrong with the decoded frames' timestamps (libs/testing judgeTiming); empty when clean. */
+  timingProblems: string[];
+  /** ms from starting ffmpeg to its first decoded frame. */
+  firstFrameMs?: number;
+  /** Largest step between consecutive decoded presentation times, per kind, seconds. */
+  largestStepS: { video?: number; audio?: number };
+  /** Largest wall-clock gap between decoded frames, per kind, ms. */
+  wallGapMs: { video?: number; audio?: number };
 }
 
 /**
  * Reads an RTSP URL with ffmpeg, decoding every frame with -xerror (any decode error fails),
  * until the stream ends or `maxSeconds`. Counts decoded frames per media type (framecrc's
- * #media_type header, not the stream index: a camera may list audio first). Rejects when
+ * #media_type header, not the stream index: a camera may list audio first) and judges their
+ * timestamps (monotonic, no jumps: `timingProblems`). Rejects when
  * ffmpeg is still running 15 s after `maxSeconds`.
  */
-export async function decodeWithFfmpeg(url: string, transport: RtspTransport, maxSeconds: number): Promise<DecodeResult> {
-  const r = await ffmpegDecodeRtsp(url, { transport, seconds: maxSeconds });
-  return { code: r.exitCode, video: r.frames.video, audio: r.frames.audio, stderr: r.stderr };
+export async function decodeWithFfmpeg(
+  url: string, transport: RtspTransport, maxSeconds: number, o: { onFirstFrame?: () => void; videoOnly?: boolean } = {},
+): Promise<DecodeResult> {
+  const r = await ffmpegDecodeRtsp(url, { transport, seconds: maxSeconds, ...o });
+  return { code: r.exitCode, video: r.frames.video, audio: r.frames.audio, stderr: r.stderr, timingProblems: r.timing.problems, firstFrameMs: r.firstFrameMs, largestStepS: r.timing.largestStepS, wallGapMs: r.wallGapMs };
 }
 
 export type ProbeStream = ProbedStream;

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { killAll, spawnTracked } from '@streamgate/testing';
+import { gstLaunchErrors, killAll, spawnTracked, withTimeout } from '@streamgate/testing';
 import type { Gateway } from '../../services/all-in-one';
 import { decodeWithFfmpeg, probe, pushClip, renderClip, rtspStatus, startTestGateway, waitForStream } from './gateway-harness';
 
@@ -40,6 +40,9 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
     assert.equal(pushed.code, 0, `pusher failed: ${push.stderr()}`);
     for (const [name, r] of [['tcp', tcp], ['udp', udp]] as const) {
       assert.equal(r.code, 0, `${name} reader: ${r.stderr}`);
+      assert.deepEqual(r.timingProblems, [], `${name}: decoded frame timestamps`);
+      // The cached GOP starts a reader at once (plus ffprobe-like stream analysis in ffmpeg).
+      assert.ok(r.firstFrameMs !== undefined && r.firstFrameMs < 5000, `${name}: first frame after ${r.firstFrameMs} ms`);
       assert.ok(Math.abs(r.video - PUSHED_FRAMES) <= GOP, `${name}: decoded ${r.video} video frames of ${PUSHED_FRAMES}`);
       // AAC at 48 kHz: 1024 samples per frame.
       const audioFrames = Math.floor((48000 * SECONDS) / 1024);
@@ -81,9 +84,11 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
       const out = gst.stdout();
       const videoBuffers = (out.match(/vsink: last-message = chain/g) ?? []).length;
       const audioBuffers = (out.match(/asink: last-message = chain/g) ?? []).length;
-      assert.ok(videoBuffers >= PUSHED_FRAMES - GOP, `gst ${protocols}: ${videoBuffers} video buffers (exit ${st.code})\n${gst.stderr().slice(-2000)}`);
+      // On failure: what GStreamer said besides its buffers (states, caps, RTSP messages).
+      const said = out.split('\n').filter((l) => !l.includes('last-message = chain')).slice(-40).join('\n');
+      assert.ok(videoBuffers >= PUSHED_FRAMES - GOP, `gst ${protocols}: ${videoBuffers} video buffers (exit ${st.code})\n${said}\n${gst.stderr().slice(-2000)}`);
       assert.ok(audioBuffers > 0, `gst ${protocols}: no decoded audio`);
-      assert.doesNotMatch(gst.stderr() + out, /ERROR: from element/, 'GStreamer reported an error');
+      assert.deepEqual(gstLaunchErrors(out, gst.stderr()), [], 'GStreamer reported an error');
     });
   }
 
@@ -93,7 +98,16 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
     try {
       const push = pushClip(clip, merging.rtmpPort, 'e2e_merged');
       await waitForStream(merging.rtspPort, 'e2e_merged');
+      // The stream's latency series is removed when the push ends, so it is sampled while live.
+      type Sample = Awaited<ReturnType<typeof merging.ctx.metrics.latency.get>>['values'];
+      let values: Sample = [];
+      const sampler = setInterval(() => {
+        void merging.ctx.metrics.latency.get().then((m) => {
+          if (m.values.some((v) => (v.labels as Record<string, unknown>).stream === 'e2e_merged')) values = m.values;
+        });
+      }, 250);
       const r = await decodeWithFfmpeg(`rtsp://127.0.0.1:${merging.rtspPort}/e2e_merged`, 'tcp', SECONDS + 10);
+      clearInterval(sampler);
       assert.equal((await push.exited).code, 0, `pusher failed: ${push.stderr()}`);
       assert.equal(r.code, 0, r.stderr);
       assert.ok(Math.abs(r.video - PUSHED_FRAMES) <= GOP, `decoded ${r.video} video frames of ${PUSHED_FRAMES}`);
@@ -101,7 +115,6 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
       assert.ok(Math.abs(r.audio - audioFrames) <= (GOP / FPS) * 48, `decoded ${r.audio} audio frames of ~${audioFrames}`);
       // The writes were merged (so the config reached the fan-out): units waited for the window,
       // most well past the ~0.3 ms of an unmerged write, and none much past the 40 ms window.
-      const { values } = await merging.ctx.metrics.latency.get();
       const bucket = (le: number | string): number => values.find((v) => {
         const labels = v.labels as Record<string, string | number | undefined>;
         return labels.stream === 'e2e_merged' && labels.le === le;
@@ -115,23 +128,81 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
     }
   });
 
-  test('push stops → reader ends cleanly; re-push under the same key → new readers play', async () => {
-    const short = await renderClip({ seconds: 3, fps: FPS, gop: GOP });
-    const first = pushClip(short, gw.rtmpPort, 'e2e_repush');
-    await waitForStream(gw.rtspPort, 'e2e_repush');
-    const url = `rtsp://127.0.0.1:${gw.rtspPort}/e2e_repush`;
-    const t0 = Date.now();
-    const reader = await decodeWithFfmpeg(url, 'tcp', 30);
-    assert.equal((await first.exited).code, 0);
-    assert.equal(reader.code, 0, reader.stderr);
-    assert.ok(reader.video > 0);
-    assert.ok(Date.now() - t0 < 15_000, 'reader ended soon after the publisher left');
-    const second = pushClip(short, gw.rtmpPort, 'e2e_repush');
-    await waitForStream(gw.rtspPort, 'e2e_repush');
-    const again = await decodeWithFfmpeg(url, 'udp', 30);
-    assert.equal(again.code, 0, again.stderr);
-    assert.ok(again.video > 0, 'a new reader plays the re-published stream');
-    await second.exited;
+  test('push stops → reader ends cleanly after SOURCE_TIMEOUT; re-push under the same key → new readers play', async () => {
+    // Readers wait SOURCE_TIMEOUT for the publisher to come back (2 s here, 20 s by default).
+    const quick = await startTestGateway({ SOURCE_TIMEOUT: 2 });
+    try {
+      const short = await renderClip({ seconds: 3, fps: FPS, gop: GOP });
+      const first = pushClip(short, quick.rtmpPort, 'e2e_repush');
+      await waitForStream(quick.rtspPort, 'e2e_repush');
+      const url = `rtsp://127.0.0.1:${quick.rtspPort}/e2e_repush`;
+      const t0 = Date.now();
+      const reader = await decodeWithFfmpeg(url, 'tcp', 30);
+      assert.equal((await first.exited).code, 0);
+      assert.equal(reader.code, 0, reader.stderr);
+      assert.ok(reader.video > 0);
+      assert.ok(Date.now() - t0 < 15_000, 'reader ended soon after the publisher left');
+      const second = pushClip(short, quick.rtmpPort, 'e2e_repush');
+      await waitForStream(quick.rtspPort, 'e2e_repush');
+      const again = await decodeWithFfmpeg(url, 'udp', 30);
+      assert.equal(again.code, 0, again.stderr);
+      assert.ok(again.video > 0, 'a new reader plays the re-published stream');
+      await second.exited;
+    } finally {
+      await quick.stop();
+    }
+  });
+
+  test('publisher reconnects under the same key: the reader stays connected and decodes both publishes as one stream', async () => {
+    const waiting = await startTestGateway({ SOURCE_TIMEOUT: 20 });
+    try {
+      const clip5 = await renderClip({ seconds: 5, fps: FPS, gop: GOP });
+      const first = pushClip(clip5, waiting.rtmpPort, 'e2e_reconnect');
+      await waitForStream(waiting.rtspPort, 'e2e_reconnect');
+      const reading = decodeWithFfmpeg(`rtsp://127.0.0.1:${waiting.rtspPort}/e2e_reconnect`, 'tcp', 9);
+      assert.equal((await first.exited).code, 0);
+      await new Promise((r) => setTimeout(r, 1000));
+      const second = pushClip(clip5, waiting.rtmpPort, 'e2e_reconnect');
+      const r = await reading;
+      await second.kill();
+      assert.equal(r.code, 0, r.stderr);
+      // Both publishes, so more than one clip's worth, with time going on across the gap.
+      assert.ok(r.video > FPS * 5.5, `decoded ${r.video} frames`);
+      assert.ok((r.largestStepS.video ?? Infinity) < 3, `video gap ${r.largestStepS.video} s`);
+    } finally {
+      await waiting.stop();
+    }
+  });
+
+  test('publisher re-publishes at another resolution (same codec, new SPS/PPS): readers stay; ffmpeg decodes on without an error, ffprobe decodes frames of both sizes', async () => {
+    const waiting = await startTestGateway({ SOURCE_TIMEOUT: 20 });
+    try {
+      const big = await renderClip({ seconds: 4, fps: FPS, gop: FPS, width: 640, height: 360 });
+      const small = await renderClip({ seconds: 4, fps: FPS, gop: FPS, width: 320, height: 240 });
+      const first = pushClip(big, waiting.rtmpPort, 'e2e_resize');
+      await waitForStream(waiting.rtspPort, 'e2e_resize');
+      const url = `rtsp://127.0.0.1:${waiting.rtspPort}/e2e_resize`;
+      // ffmpeg (-xerror: a slice decoded with the old parameter sets ends it non-zero) scales
+      // what it outputs to the first size, so ffprobe reports each decoded frame's own size.
+      const reading = decodeWithFfmpeg(url, 'tcp', 7);
+      const probing = spawnTracked('ffprobe', ['-hide_banner', '-v', 'error', '-rtsp_transport', 'tcp', '-read_intervals', '%+7',
+        '-select_streams', 'v', '-show_entries', 'frame=width,height', '-of', 'csv=p=0', url]);
+      assert.equal((await first.exited).code, 0);
+      await new Promise((r) => setTimeout(r, 500));
+      const second = pushClip(small, waiting.rtmpPort, 'e2e_resize');
+      const [r, probed] = await Promise.all([reading, withTimeout(probing.exited, 30_000, 'ffprobe frames')]);
+      await second.kill();
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.video >= FPS * 5, `ffmpeg decoded ${r.video} frames across both publishes`);
+      assert.equal(probed.code, 0, probing.stderr());
+      const sizes = new Map<string, number>();
+      for (const line of probing.stdout().split('\n').map((l) => l.trim().replace(/,+$/, '')).filter(Boolean)) sizes.set(line, (sizes.get(line) ?? 0) + 1);
+      assert.ok((sizes.get('640,360') ?? 0) >= FPS * 2, `640x360 frames: ${JSON.stringify([...sizes])}`);
+      assert.ok((sizes.get('320,240') ?? 0) >= FPS * 2, `320x240 frames after the re-publish: ${JSON.stringify([...sizes])}`);
+      assert.deepEqual([...sizes.keys()].sort(), ['320,240', '640,360'], 'no other frame size');
+    } finally {
+      await waiting.stop();
+    }
   });
 
   test('5 streams pushed at once, 20 readers spread across them, each gets its own content', async () => {

@@ -62,10 +62,11 @@ export async function startPullGateway(extra: Record<string, string | number | b
   };
 }
 
-/** A GStreamer camera like startGstRtspServer's, on a port we choose (so it can come back on it). */
-export async function startCameraOnPort(port: number, mount: string, extra: string[] = []): Promise<TrackedProcess> {
+/** A GStreamer camera like startGstRtspServer's, on a port we choose (so it can come back on it); `file` false: live encode (`extra` picks the codec). */
+export async function startCameraOnPort(port: number, mount: string, extra: string[] = [], file = true): Promise<TrackedProcess> {
   let ready = false;
-  const args = [pythonHelperPath('gst_rtsp_server.py'), '--port', String(port), '--mounts', mount, '--file', await cameraClip(), ...extra];
+  const clip = file ? ['--file', await cameraClip()] : [];
+  const args = [pythonHelperPath('gst_rtsp_server.py'), '--port', String(port), '--mounts', mount, ...clip, ...extra];
   const proc = spawnTracked(SYSTEM_PYTHON, args, {
     onStdout: (text) => {
       if (text.includes('"event": "ready"')) ready = true;
@@ -96,4 +97,16 @@ export { freeTcpPort };
 /** How many RTSP client connections a helper camera accepted so far (from its event lines). */
 export function cameraConnections(proc: TrackedProcess): number {
   return (proc.stdout().match(/"event": "client-connected"/g) ?? []).length;
+}
+
+/** RTSP client connections a helper camera holds now (its last client-connected/closed line). */
+export function cameraClients(proc: TrackedProcess): number {
+  let clients = 0;
+  for (const line of proc.stdout().split('\n')) {
+    // A line still being written is not counted yet.
+    if (!line.includes('"client-') || !line.trimEnd().endsWith('}')) continue;
+    const event = JSON.parse(line) as { event: string; clients?: number };
+    if ((event.event === 'client-connected' || event.event === 'client-closed') && typeof event.clients === 'number') clients = event.clients;
+  }
+  return clients;
 }

@@ -48,6 +48,7 @@ describe('RTSP pull → RTSP play (all-in-one, GStreamer camera)', { timeout: 18
         await waitForStream(pg.gw.rtspPort, name);
         const r = await decodeWithFfmpeg(`rtsp://127.0.0.1:${pg.gw.rtspPort}/${name}`, reader, READ_SECONDS);
         assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.timingProblems, [], `${name}: decoded frame timestamps`);
         assert.ok(Math.abs(r.video - FPS * READ_SECONDS) <= GOP, `${name}: decoded ${r.video} video frames, expected ${FPS * READ_SECONDS} ± ${GOP}`);
         assert.ok(r.audio > 0, `${name}: no audio decoded`);
         const after = await pg.status(name);
@@ -63,9 +64,11 @@ describe('RTSP pull → RTSP play (all-in-one, GStreamer camera)', { timeout: 18
     test(`GStreamer rtspsrc (${protocols}) decodes both tracks of a pulled camera`, async () => {
       const s = await pg.status('pull_auto_open');
       assert.ok(playing(s), JSON.stringify(s));
-      const r = await gstPlayRtsp(`rtsp://127.0.0.1:${pg.gw.rtspPort}/pull_auto_open`, { protocols, seconds: READ_SECONDS });
+      // Rendering against the clock (sync=true), so a stall then a burst shows as a gap.
+      const r = await gstPlayRtsp(`rtsp://127.0.0.1:${pg.gw.rtspPort}/pull_auto_open`, { protocols, seconds: READ_SECONDS, sync: true });
       assert.deepEqual(r.errors, [], 'GStreamer reported an error');
       assert.ok(r.reachedPlaying);
+      assert.ok((r.maxGapMs.video ?? Infinity) <= 300, `gst ${protocols}: video stalled ${r.maxGapMs.video} ms after its first frame`);
       assert.ok(Math.abs(r.buffers.video - FPS * READ_SECONDS) <= 2 * GOP, `gst ${protocols}: ${r.buffers.video} video buffers`);
       assert.ok(r.buffers.audio > 0, `gst ${protocols}: no decoded audio`);
       assert.match(r.caps.video ?? '', /width=\(int\)320/);
@@ -91,11 +94,15 @@ describe('RTSP pull → RTSP play (all-in-one, GStreamer camera)', { timeout: 18
     const cam = cameras.get('pull_tcp_digest');
     assert.ok(cam);
     const name = 'pull_tcp_digest';
+    const before = await pg.waitStatus(name, 'frames counted', (s) => playing(s) && Number(s.frames_received) > 50, 15_000);
     assert.equal((await pg.api('POST', `/api/streams/${name}/stop`)).status, 200);
     await cam.waitForSessions((m) => m.cam?.sessions === 0, 10_000);
     await pg.waitStatus(name, 'not connected', (s) => s.connected === false && s.playing === false, 10_000);
     assert.equal((await pg.api('POST', `/api/streams/${name}/start`)).status, 200);
-    await pg.waitStatus(name, 'playing again', playing, 15_000);
+    // Counters count one run (README "Counters"): packets and frames both start over.
+    const again = await pg.waitStatus(name, 'playing again, frames counted', (s) => playing(s) && Number(s.frames_received) > 0, 15_000);
+    assert.ok(Number(again.packets_received) < Number(before.packets_received), `packets_received ${String(again.packets_received)} after start, ${String(before.packets_received)} before stop`);
+    assert.ok(Number(again.frames_received) < Number(before.frames_received), `frames_received ${String(again.frames_received)} after start, ${String(before.frames_received)} before stop`);
     await cam.waitForSessions((m) => m.cam?.playing === 1, 10_000);
     assert.equal((await pg.api('DELETE', `/api/streams/${name}`)).status, 200);
     await cam.waitForSessions((m) => m.cam?.sessions === 0, 10_000);

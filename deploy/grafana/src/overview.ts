@@ -49,6 +49,17 @@ export function overviewDashboard(): dashboard.Dashboard {
     .withPanel(timeSeries('Readers by transport', 'RTSP readers by transport (TCP interleaved, UDP).', 'none',
       [{ expr: 'sum by (transport) (streamgate_stream_readers)', legend: '{{transport}}' }], THIRD))
 
+    .withRow(new dashboard.RowBuilder('HLS'))
+    .withPanel(timeSeries('HLS readers by stream', 'HLS clients (connections) that fetched playlists or segments in the last seconds.', 'none',
+      [{ expr: 'sum by (stream) (streamgate_hls_readers)', legend: '{{stream}}' }], THIRD))
+    .withPanel(timeSeries('HLS muxers and parts', 'Streams being muxed to HLS, and LL-HLS parts produced per second.', 'none', [
+      { expr: 'sum(streamgate_hls_muxers)', legend: 'muxers' },
+      { expr: 'sum(rate(streamgate_hls_parts_total[$__rate_interval]))', legend: 'parts/s' },
+      { expr: 'sum(rate(streamgate_hls_segments_total[$__rate_interval]))', legend: 'segments/s' },
+    ], THIRD))
+    .withPanel(timeSeries('HLS muxing latency p99', 'Ingest receive of a part\'s last sample to the part being servable, 99th percentile.', 's',
+      [{ expr: 'histogram_quantile(0.99, sum by (le) (rate(streamgate_hls_muxing_latency_seconds_bucket[$__rate_interval])))', legend: 'p99' }], THIRD))
+
     .withRow(new dashboard.RowBuilder('Problems'))
     .withPanel(timeSeries('Packet loss by stream', 'Share of RTP packets missing from each source (sequence gaps). Alert above 2%.', 'percentunit',
       [{ expr: 'sum by (stream) (rate(streamgate_stream_packets_lost_total[$__rate_interval])) / sum by (stream) (rate(streamgate_stream_packets_received_total[$__rate_interval]))', legend: '{{stream}}' }], THIRD))

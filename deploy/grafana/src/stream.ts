@@ -59,5 +59,15 @@ export function streamDashboard(): dashboard.Dashboard {
     .withPanel(timeSeries('Latency', 'Ingest receive to egress send per access unit.', 's',
       [50, 90, 99].map((p) => ({ expr: `histogram_quantile(0.${p}, sum by (le) (rate(streamgate_stream_latency_seconds_bucket{${S}}[$__rate_interval])))`, legend: `p${p}` })), HALF))
     .withPanel(latencyHeatmap('Latency histogram', 'Access units per latency bucket.', `sum by (le) (increase(streamgate_stream_latency_seconds_bucket{${S}}[$__rate_interval]))`, { w: 24, h: 8 }))
+
+    .withRow(new dashboard.RowBuilder('HLS'))
+    .withPanel(timeSeries('HLS readers', 'HLS clients (connections) that fetched playlists or segments in the last seconds.', 'none', [{ expr: `sum(streamgate_hls_readers{${S}}) or vector(0)`, legend: 'readers' }], HALF))
+    .withPanel(timeSeries('HLS segments and parts', 'Segments and LL-HLS partial segments produced per second.', 'none', [
+      { expr: `sum(rate(streamgate_hls_segments_total{${S}}[$__rate_interval]))`, legend: 'segments/s' },
+      { expr: `sum(rate(streamgate_hls_parts_total{${S}}[$__rate_interval]))`, legend: 'parts/s' },
+    ], HALF))
+    .withPanel(timeSeries('HLS muxing latency', 'Ingest receive of a part\'s last sample to the part being servable.', 's',
+      [50, 90, 99].map((p) => ({ expr: `histogram_quantile(0.${p}, sum by (le) (rate(streamgate_hls_muxing_latency_seconds_bucket{${S}}[$__rate_interval])))`, legend: `p${p}` })), HALF))
+    .withPanel(timeSeries('HLS memory', 'Bytes of segments and parts held in memory for the stream.', 'bytes', [{ expr: `sum(streamgate_hls_buffered_bytes{${S}}) or vector(0)`, legend: 'buffered' }], HALF))
     .build());
 }

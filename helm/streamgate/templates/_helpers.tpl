@@ -122,8 +122,84 @@ imagePullSecrets:
       name: {{ include "streamgate.secretName" . }}
       key: REDIS_URL
 {{- end }}
+- name: SECRETS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "streamgate.secretName" . }}
+      key: SECRETS_KEY
+      optional: true
+{{- end -}}
+
+{{/* TLS: the kubernetes.io/tls Secret the pods mount (README "Security", values "tls"). */}}
+{{- define "streamgate.tlsSecretName" -}}
+{{- .Values.tls.secretName | default (printf "%s-tls" (include "streamgate.fullname" .)) -}}
+{{- end -}}
+{{- define "streamgate.tlsDir" -}}/etc/streamgate/tls{{- end -}}
+{{- define "streamgate.tlsEnv" -}}
+{{- if .Values.tls.enabled }}
+- name: TLS_CERT_FILE
+  value: {{ printf "%s/tls.crt" (include "streamgate.tlsDir" .) | quote }}
+- name: TLS_KEY_FILE
+  value: {{ printf "%s/tls.key" (include "streamgate.tlsDir" .) | quote }}
+- name: TLS_RELOAD_INTERVAL_MS
+  value: {{ .Values.tls.reloadIntervalMs | quote }}
+{{- end }}
+{{- end -}}
+{{/* Mounted as a directory (no subPath), so a renewed Secret reaches the running pods. */}}
+{{- define "streamgate.tlsVolumeMount" -}}
+{{- if .Values.tls.enabled }}
+- name: tls
+  mountPath: {{ include "streamgate.tlsDir" . }}
+  readOnly: true
+{{- end }}
+{{- end -}}
+{{- define "streamgate.tlsVolume" -}}
+{{- if .Values.tls.enabled }}
+- name: tls
+  secret:
+    secretName: {{ include "streamgate.tlsSecretName" . }}
+{{- end }}
 {{- end -}}
 
 {{/* Mount point of config.json (ConfigMap) and cameras.json (Secret). */}}
 {{- define "streamgate.configDir" -}}/etc/streamgate/config{{- end -}}
 {{- define "streamgate.secretDir" -}}/etc/streamgate/secrets{{- end -}}
+
+{{/* Host part of the URLs NOTES.txt prints: dict "context" $ "component" "ingest" "type" <service type>. */}}
+{{- define "streamgate.notes.host" -}}
+{{- $svc := printf "%s-%s" (include "streamgate.fullname" .context) .component -}}
+{{- if .context.Values.publicHost -}}
+{{ .context.Values.publicHost }}
+{{- else if eq .type "LoadBalancer" -}}
+$(kubectl get svc -n {{ .context.Release.Namespace }} {{ $svc }} -o jsonpath='{.status.loadBalancer.ingress[0].ip}{.status.loadBalancer.ingress[0].hostname}')
+{{- else if eq .type "NodePort" -}}
+$(kubectl get nodes -o jsonpath='{.items[0].status.addresses[0].address}')
+{{- else -}}
+127.0.0.1
+{{- end -}}
+{{- end -}}
+
+{{/* Access control for every component: users list (Secret file, reloaded on change), external methods. */}}
+{{- define "streamgate.accessUsers" -}}
+{{- if or (and .Values.access.users (not .Values.existingSecret)) (and .Values.existingSecret .Values.access.usersInExistingSecret) }}true{{- end -}}
+{{- end -}}
+{{- define "streamgate.accessDir" -}}/etc/streamgate/access{{- end -}}
+{{- define "streamgate.accessEnv" -}}
+- name: RTSP_AUTH_METHODS
+  value: {{ .Values.access.rtspAuthMethods | quote }}
+# The kubelet's liveness probe carries no credentials; /metrics stays behind the metrics permission.
+- name: OPS_HEALTHZ_PUBLIC
+  value: "true"
+{{- if include "streamgate.accessUsers" . }}
+- name: AUTH_USERS
+  value: {{ printf "%s/users.json" (include "streamgate.accessDir" .) | quote }}
+{{- end }}
+{{- with .Values.access.httpUrl }}
+- name: AUTH_HTTP_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.access.jwtJwksUrl }}
+- name: AUTH_JWT_JWKS_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}

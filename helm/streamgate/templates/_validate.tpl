@@ -4,11 +4,14 @@ start pods doomed to crash. Called from every template through "streamgate.valid
 */}}
 {{- define "streamgate.validateValues" -}}
 {{- $messages := list -}}
+{{- $messages = append $messages (include "streamgate.validateValues.kubernetes" .) -}}
 {{- $messages = append $messages (include "streamgate.validateValues.streamsConfig" .) -}}
 {{- $messages = append $messages (include "streamgate.validateValues.bus" .) -}}
 {{- $messages = append $messages (include "streamgate.validateValues.store" .) -}}
 {{- $messages = append $messages (include "streamgate.validateValues.apiKey" .) -}}
 {{- $messages = append $messages (include "streamgate.validateValues.rtpPort" .) -}}
+{{- $messages = append $messages (include "streamgate.validateValues.drain" .) -}}
+{{- $messages = append $messages (include "streamgate.validateValues.tls" .) -}}
 {{- range $key := list "ingest" "packetizer" "rtspEgress" "controlApi" -}}
 {{- $messages = append $messages (include "streamgate.validateValues.component" (dict "context" $ "key" $key)) -}}
 {{- end -}}
@@ -16,6 +19,24 @@ start pods doomed to crash. Called from every template through "streamgate.valid
 {{- if $messages -}}
 {{- fail (printf "\nVALUES VALIDATION:\n%s" (join "\n" $messages)) -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+The cluster serves the API versions the chart renders (Kubernetes 1.23+). Checked against the
+API versions helm discovered (install/upgrade) rather than a kubeVersion floor in Chart.yaml,
+which offline `helm template` would compare with the helm binary's built-in default version.
+*/}}
+{{- define "streamgate.validateValues.kubernetes" -}}
+{{- if not (.Capabilities.APIVersions.Has "policy/v1") -}}
+streamgate: the cluster does not serve policy/v1 (PodDisruptionBudget): Kubernetes 1.23 or later is required.
+{{ end -}}
+{{- $autoscaling := false -}}
+{{- range $key := list "ingest" "packetizer" "rtspEgress" "controlApi" -}}
+{{- if (index $.Values $key).autoscaling.enabled -}}{{- $autoscaling = true -}}{{- end -}}
+{{- end -}}
+{{- if and $autoscaling (not (.Capabilities.APIVersions.Has "autoscaling/v2")) -}}
+streamgate: autoscaling is enabled but the cluster does not serve autoscaling/v2 (HorizontalPodAutoscaler): Kubernetes 1.23 or later is required.
+{{ end -}}
 {{- end -}}
 
 {{/* config.json lives in a ConfigMap: no credentials in it. */}}
@@ -67,6 +88,13 @@ streamgate: rtspEgress.service.type=NodePort: rtspEgress.containerPorts.rtp ({{ 
 {{ end -}}
 {{- end -}}
 
+{{- define "streamgate.validateValues.drain" -}}
+{{- $e := .Values.rtspEgress -}}
+{{- if lt (int $e.terminationGracePeriodSeconds) (add (int $e.preStopSleepSeconds) (int $e.drainSeconds) 5) -}}
+streamgate: rtspEgress.terminationGracePeriodSeconds ({{ $e.terminationGracePeriodSeconds }}) must be at least preStopSleepSeconds + drainSeconds + 5 ({{ add (int $e.preStopSleepSeconds) (int $e.drainSeconds) 5 }}), or readers are cut off before they are told.
+{{ end -}}
+{{- end -}}
+
 {{- define "streamgate.validateValues.component" -}}
 {{- $v := index .context.Values .key -}}
 {{- if not (has $v.service.type (list "ClusterIP" "NodePort" "LoadBalancer")) -}}
@@ -78,6 +106,18 @@ streamgate: {{ .key }}.autoscaling.minReplicas must not exceed maxReplicas.
 {{- range $name := list "API_KEY" "NATS_URL" "REDIS_URL" -}}
 {{- if or (hasKey $v.env $name) (hasKey $.context.Values.extraEnv $name) -}}
 streamgate: {{ $name }} is a secret: set it through apiKey/externalNats.url/externalRedis.url or existingSecret, not in {{ $.key }}.env or extraEnv.
+{{ end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* TLS needs a certificate: an existing Secret or cert-manager with an issuer. */}}
+{{- define "streamgate.validateValues.tls" -}}
+{{- if .Values.tls.enabled -}}
+{{- if and (not .Values.tls.secretName) (not .Values.tls.certManager.enabled) -}}
+streamgate: tls.enabled needs tls.secretName (a kubernetes.io/tls Secret) or tls.certManager.enabled.
+{{ end -}}
+{{- if and .Values.tls.certManager.enabled (or (not .Values.tls.certManager.issuerRef.name) (not .Values.tls.certManager.dnsNames)) -}}
+streamgate: tls.certManager.enabled needs tls.certManager.issuerRef.name and at least one tls.certManager.dnsNames entry.
 {{ end -}}
 {{- end -}}
 {{- end -}}

@@ -102,11 +102,19 @@ spec:
             - name: DATA_DIR
               value: /tmp/data
             {{- include "streamgate.busAndStoreEnv" $ | trim | nindent 12 }}
+            {{- include "streamgate.accessEnv" $ | trim | nindent 12 }}
             {{- include (printf "streamgate.%s.env" $component) $ | trim | nindent 12 }}
             {{- range $k, $val := merge (dict) $v.env $.Values.extraEnv }}
             - name: {{ $k }}
               value: {{ $val | toString | quote }}
             {{- end }}
+          {{- if $v.preStopSleepSeconds }}
+          # Let the Service drop this pod before it stops accepting (rolling updates).
+          lifecycle:
+            preStop:
+              exec:
+                command: ["sleep", {{ $v.preStopSleepSeconds | quote }}]
+          {{- end }}
           {{- if $v.livenessProbe.enabled }}
           livenessProbe:
             httpGet:
@@ -127,10 +135,24 @@ spec:
             - name: tmp
               mountPath: /tmp
             {{- include (printf "streamgate.%s.volumeMounts" $component) $ | trim | nindent 12 }}
+            {{- if include "streamgate.accessUsers" $ }}
+            - name: access
+              mountPath: {{ include "streamgate.accessDir" $ }}
+              readOnly: true
+            {{- end }}
       volumes:
         # Writable scratch space under the read-only root filesystem.
         - name: tmp
           emptyDir: {}
+        {{- if include "streamgate.accessUsers" $ }}
+        # The users list; a Secret volume (no subPath) is updated in place, and every component re-reads it.
+        - name: access
+          secret:
+            secretName: {{ include "streamgate.secretName" $ }}
+            items:
+              - key: users.json
+                path: users.json
+        {{- end }}
         {{- include (printf "streamgate.%s.volumes" $component) $ | trim | nindent 8 }}
 {{- if $servicePorts }}
 ---

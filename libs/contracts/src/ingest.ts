@@ -1,42 +1,46 @@
 import { z } from 'zod';
 import { SourceKind, StreamName } from './messages';
-import { assertStreamName } from './stream-name';
+import { SourceFormat, UnsupportedSourceTrack } from './source-formats';
+
 
 /**
- * Bus subjects ingest answers besides the shared media/event subjects (the control API
- * asks them).
- *
- * | subject           | kind          | payload                                     |
- * |-------------------|---------------|---------------------------------------------|
- * | ingest.rtmp.list  | request/reply | {} → RtmpPublisherList (JSON)               |
- * | ingest.rtmp.kick  | request/reply | RtmpKickRequest → RtmpKickReply (JSON)      |
- * | ingest.<s>.source | request/reply | {} → SourceDescription (JSON); only the     |
- * |                   |               | instance that has the source answers        |
- */
-export const IngestSubjects = {
-  rtmpList: 'ingest.rtmp.list',
-  rtmpKick: 'ingest.rtmp.kick',
-  source: (stream: string): string => `ingest.${assertStreamName(stream)}.source`,
-  allSources: 'ingest.*.source',
-} as const;
-
-/**
- * What a consumer that joins a live source late needs to decode it: for RTSP the camera's
- * SDP, for RTMP the configuration tags (onMetaData, AVC and AAC sequence headers, base64).
- * The packetizer asks for it when it takes a stream over.
+ * What a consumer that joins a live source late needs to decode it: the source's tracks as
+ * typed formats, read once by ingest (a camera's SDP, an RTMP publication's sequence headers),
+ * the same as its `source-started` carried. The packetizer asks for it when it takes a stream over.
  */
 export const SourceDescription = z.object({
   stream: StreamName,
   source: SourceKind,
   generation: z.number().int().nonnegative(),
-  sdp: z.string().max(64 * 1024).optional(),
-  config_tags: z.array(z.object({
-    tag_type: z.union([z.literal(8), z.literal(9), z.literal(18)]),
-    timestamp: z.number().int().nonnegative(),
-    data: z.string().max(256 * 1024),
-  })).max(8).optional(),
+  formats: z.array(SourceFormat).max(16).optional(),
+  unsupported: z.array(UnsupportedSourceTrack).max(32).optional(),
 });
 export type SourceDescription = z.infer<typeof SourceDescription>;
+
+/**
+ * A consumer needs a stream (`ingest.<s>.demand`, request/reply): RTSP and HLS egress while a
+ * stream has readers, the control API for a frame. Sent on the first need and then every
+ * DEMAND_INTERVAL_MS while the need lasts; the ingest instance pulling the camera answers, the
+ * others stay silent. An on-demand camera is pulled while demands arrive and released
+ * `on_demand_close_after` seconds after the last one.
+ */
+export const SourceDemand = z.object({
+  /** Who needs it (logs only). */
+  consumer: z.enum(['rtsp', 'hls', 'frame', 'recording']),
+});
+export type SourceDemand = z.infer<typeof SourceDemand>;
+
+export const SourceDemandReply = z.object({
+  on_demand: z.boolean(),
+  /** The camera's media flows now. */
+  playing: z.boolean(),
+  /** How long (ms) a first consumer should wait for the source to start (on_demand_start_timeout). */
+  start_timeout_ms: z.number().int().nonnegative(),
+});
+export type SourceDemandReply = z.infer<typeof SourceDemandReply>;
+
+/** How often a consumer repeats its demand while it lasts. */
+export const DEMAND_INTERVAL_MS = 1000;
 
 export const RtmpPublisherInfo = z.object({
   name: StreamName,
@@ -64,13 +68,19 @@ export type RtmpKickRequest = z.infer<typeof RtmpKickRequest>;
 export const RtmpKickReply = z.object({ ok: z.boolean() });
 export type RtmpKickReply = z.infer<typeof RtmpKickReply>;
 
-/** Every service rewrites its live status this often; a status not rewritten within the TTL disappears. */
-export const STATUS_INTERVAL_MS = 1000;
-export const STATUS_TTL_MS = 15_000;
-
-/** Store key of the live status a service writes for a stream (`status/<s>/<service>`). */
-export const statusKey = (stream: string, service: 'ingest' | 'packetizer' | 'rtsp-egress'): string => `status/${stream}/${service}`;
-export const ingestStatusKey = (stream: string): string => statusKey(stream, 'ingest');
 /** Store key of a registered RTMP stream key (written by the control API). */
 export const RTMP_KEYS_PREFIX = 'rtmp-keys/';
 export const rtmpKeyStoreKey = (key: string): string => `${RTMP_KEYS_PREFIX}${key}`;
+
+/**
+ * A registered RTMP stream key (`rtmp-keys/<key>`): written by the control API's POST /start,
+ * read by ingest. `token_sha256` is the hex SHA-256 of the key's publish token (the token is
+ * returned once by /start and never stored).
+ */
+export const RtmpKeyRecord = z.object({
+  enabled: z.boolean(),
+  created_at: z.number(),
+  updated_at: z.number(),
+  token_sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+export type RtmpKeyRecord = z.infer<typeof RtmpKeyRecord>;

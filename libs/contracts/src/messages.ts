@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STREAM_NAME_PATTERN } from './stream-name';
+import { SourceFormat, UnsupportedSourceTrack } from './source-formats';
 
 /** JSON control messages. Every message crossing the bus is validated with these at the edge. */
 
@@ -18,10 +19,20 @@ export const StreamEvent = z.object({
   generation: z.number().int().nonnegative(),
   reason: z.string().max(500).optional(),
   /**
-   * RTSP sources: the camera's SDP (from DESCRIBE) on `source-started`; RtpBatchMessage.track
-   * is the index of the media section in it.
+   * On `source-stopped`: true when the source's run is over (stopped through the API, removed,
+   * an RTMP publish ended), not an outage it may come back from. Counters count one run
+   * (README "Counters"): consumers start theirs over at the next start.
    */
-  sdp: z.string().max(64 * 1024).optional(),
+  ended: z.boolean().optional(),
+  /**
+   * On `source-started`: the tracks ingest carries, as typed formats read once from the
+   * camera's SDP or the RTMP sequence headers (RtpBatchMessage.track and CodecUnitMessage.track
+   * are SourceFormat.track), and the tracks left out. An RTMP publication announces itself
+   * with no formats when the publish is accepted, then again (same generation) once its
+   * sequence headers have described it, and again whenever they change.
+   */
+  formats: z.array(SourceFormat).max(16).optional(),
+  unsupported: z.array(UnsupportedSourceTrack).max(32).optional(),
 });
 export type StreamEvent = z.infer<typeof StreamEvent>;
 

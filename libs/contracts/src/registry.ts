@@ -9,13 +9,42 @@ import { STREAM_NAME_PATTERN } from './stream-name';
 export const REGISTRY_PREFIX = 'streams/';
 export const registryKey = (name: string): string => `${REGISTRY_PREFIX}${name}`;
 
-/** Published whenever the registry changes, so ingest instances reconcile at once. */
-export const REGISTRY_CHANGED_SUBJECT = 'registry.streams.changed';
+/**
+ * Written (no TTL) by the control API once the registry in the store is complete. Its absence,
+ * after it was seen, means the store lost its data: ingest then keeps pulling what it pulls
+ * instead of reading an empty registry as "every camera removed", until the control API has
+ * re-asserted the registry from its durable copy (docs/architecture.md, "Registry durability").
+ */
+export const REGISTRY_ASSERTED_KEY = 'registry/asserted';
 
 export const RTSP_URL_PATTERN = /^rtsps?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/i;
 
 export const StreamTransport = z.enum(['auto', 'udp', 'tcp']);
 export type StreamTransport = z.infer<typeof StreamTransport>;
+
+/** Most backup sources per stream (beside the primary `rtsp_url`). */
+export const MAX_BACKUP_SOURCES = 8;
+
+/**
+ * A backup source of a camera stream: another camera URL, tried in order when the active one
+ * fails. Its credentials are split out of the URL and sealed in the store like the primary's.
+ */
+export const BackupSource = z.object({
+  rtsp_url: z.string().regex(RTSP_URL_PATTERN).max(2048),
+  username: z.string().max(256).nullable().default(null),
+  password: z.string().max(256).nullable().default(null),
+});
+export type BackupSource = z.infer<typeof BackupSource>;
+
+/** Defaults of the source policy fields (seconds), documented in README. */
+export const SOURCE_POLICY_DEFAULTS = {
+  /** The primary must deliver media this long while a backup is active before it takes over again. */
+  switch_back_after: 10,
+  /** MediaMTX's sourceOnDemandStartTimeout: how long the first reader waits for the camera's first keyframe. */
+  on_demand_start_timeout: 10,
+  /** MediaMTX's sourceOnDemandCloseAfter: the camera is released after this long without a consumer. */
+  on_demand_close_after: 10,
+} as const;
 
 export const StreamConfig = z.object({
   name: z.string().regex(STREAM_NAME_PATTERN),
@@ -27,6 +56,16 @@ export const StreamConfig = z.object({
   password: z.string().max(256).nullable().default(null),
   enabled: z.boolean().default(true),
   transport: StreamTransport.default('auto'),
+  /** rtsps:// cameras: verify the camera's certificate (false for self-signed cameras). */
+  tls_verify: z.boolean().default(true),
+  /** Ordered backups of `rtsp_url` (the primary): on failure the next one takes over. */
+  backup_sources: z.array(BackupSource).max(MAX_BACKUP_SOURCES).default([]),
+  /** Seconds the primary must be healthy again before it replaces an active backup. */
+  switch_back_after: z.number().min(0).max(3600).default(SOURCE_POLICY_DEFAULTS.switch_back_after),
+  /** Pull only while a reader, a frame request or a recording needs the stream. */
+  on_demand: z.boolean().default(false),
+  on_demand_start_timeout: z.number().min(0.1).max(120).default(SOURCE_POLICY_DEFAULTS.on_demand_start_timeout),
+  on_demand_close_after: z.number().min(1).max(3600).default(SOURCE_POLICY_DEFAULTS.on_demand_close_after),
   created_at: z.number(),
   updated_at: z.number(),
 });
@@ -51,14 +90,19 @@ export function cameraUrl(config: Pick<StreamConfig, 'rtsp_url' | 'channel' | 's
   return url.toString();
 }
 
-/** Splits `rtsp://user:pass@host/...` into a URL without userinfo and the credentials. */
-export function splitUrlCredentials(raw: string): { url: string; username: string | null; password: string | null } {
-  const url = new URL(raw);
-  const username = url.username ? decodeURIComponent(url.username) : null;
-  const password = url.password ? decodeURIComponent(url.password) : null;
-  url.username = '';
-  url.password = '';
-  return { url: url.toString(), username, password };
+/** One source a camera stream can be pulled from: the URL to connect to and its credentials. */
+export interface CameraSource {
+  url: string;
+  username: string | null;
+  password: string | null;
+}
+
+/** A stream's sources in order: the primary (index 0, `cameraUrl`) then its backups. */
+export function cameraSources(config: StreamConfig): CameraSource[] {
+  return [
+    { url: cameraUrl(config), username: config.username, password: config.password },
+    ...config.backup_sources.map((b) => ({ url: b.rtsp_url, username: b.username, password: b.password })),
+  ];
 }
 
 /** The URL as shown to people: credentials replaced by `***`. */

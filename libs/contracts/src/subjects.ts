@@ -6,13 +6,17 @@ import { assertStreamName } from './stream-name';
  *
  * | subject                      | kind            | payload                                |
  * |------------------------------|-----------------|----------------------------------------|
- * | media.<s>.in                 | publish         | FlvTagMessage / RtpBatchMessage (binary)|
+ * | media.<s>.in                 | publish         | RtpBatchMessage / CodecUnitMessage (bin)|
  * | media.<s>.out                | publish         | AccessUnitMessage (binary)             |
  * | stream.<s>.events            | publish         | StreamEvent (JSON)                     |
  * | packetizer.<s>.describe      | request/reply   | → StreamDescription (JSON)             |
  * | packetizer.<s>.gop           | request/reply   | → AccessUnitMessage[] (binary, framed) |
  * | packetizer.<s>.frame         | request/reply   | → LatestFrame (binary)                 |
  * | ingest.rtmp.list             | request/reply   | → RtmpPublisherList (JSON)             |
+ * | ingest.rtmp.kick             | request/reply   | RtmpKickRequest → RtmpKickReply (JSON)  |
+ * | ingest.<s>.source            | request/reply   | → SourceDescription (JSON)             |
+ * | ingest.<s>.demand            | request/reply   | SourceDemand → SourceDemandReply (JSON) |
+ * | registry.streams.changed     | publish         | RegistryChanged (JSON)                 |
  */
 export const Subjects = {
   mediaIn: (stream: string): string => `media.${assertStreamName(stream)}.in`,
@@ -29,6 +33,19 @@ export const Subjects = {
   allLatestFrame: 'packetizer.*.frame',
 } as const;
 
+/** Ingest's request/reply subjects (the control API and a late packetizer ask them); `source` is answered only by the instance that has the source. */
+export const IngestSubjects = {
+  rtmpList: 'ingest.rtmp.list',
+  rtmpKick: 'ingest.rtmp.kick',
+  source: (stream: string): string => `ingest.${assertStreamName(stream)}.source`,
+  allSources: 'ingest.*.source',
+  /** A consumer needs the stream (on-demand cameras); only the instance pulling it answers. */
+  demand: (stream: string): string => `ingest.${assertStreamName(stream)}.demand`,
+  allDemands: 'ingest.*.demand',
+} as const;
+
+/** Published whenever the registry changes, so ingest instances reconcile at once. */
+export const REGISTRY_CHANGED_SUBJECT = 'registry.streams.changed';
 
 /** Extracts `<s>` from `prefix.<s>.suffix`; undefined when the subject has another shape. */
 export function streamFromSubject(subject: string): string | undefined {

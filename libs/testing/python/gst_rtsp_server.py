@@ -13,6 +13,8 @@ Talks to its parent through JSON lines on stdout:
   {"event":"ready","port":N,"mounts":[...]}
   {"event":"sessions","mounts":{"cam1":{"sessions":2,"playing":1}},"clients":3}   (on change)
   {"event":"client-connected","clients":N} / {"event":"client-closed","clients":N}
+  {"event":"session-created","total":N}   (every new RTSP session; total since start)
+  {"event":"video-stalled","media":N}     (after SIGUSR1: video of N playing media stopped)
   {"event":"error","message":"..."}
 """
 import argparse
@@ -46,6 +48,7 @@ def parse_args():
     p.add_argument("--gop", type=int, default=50, help="frames between keyframes")
     p.add_argument("--bitrate", type=int, default=1000, help="video kbit/s")
     p.add_argument("--no-audio", action="store_true")
+    p.add_argument("--codec", choices=["h264", "h265"], default="h264", help="live video codec (x264enc or x265enc)")
     p.add_argument("--auth", choices=["none", "basic", "digest"], default="none")
     p.add_argument("--user", default="user")
     p.add_argument("--password", default="pass")
@@ -67,14 +70,27 @@ def aac_encoder():
     raise SystemExit("no AAC encoder element (avenc_aac, voaacenc, fdkaacenc) is installed")
 
 
+# Every video branch passes a valve: SIGUSR1 closes it in the media playing now (its video
+# stops while its audio flows on, a camera whose encoder hung); media made later flow again.
+VIDEO_VALVE = "valve name=videovalve drop=false"
+
+
 def live_launch(a):
-    video = (
+    raw = (
         "videotestsrc is-live=true pattern=smpte ! "
         f"video/x-raw,width={a.width},height={a.height},framerate={a.fps}/1 ! "
-        f"x264enc tune=zerolatency speed-preset=superfast bitrate={a.bitrate} key-int-max={a.gop} ! "
-        "video/x-h264,profile=high ! h264parse ! "
-        "rtph264pay name=pay0 pt=96 config-interval=-1"
     )
+    if a.codec == "h265":
+        encode = (
+            f"x265enc tune=zerolatency speed-preset=superfast bitrate={a.bitrate} key-int-max={a.gop} ! "
+            f"h265parse ! {VIDEO_VALVE} ! rtph265pay name=pay0 pt=96 config-interval=-1"
+        )
+    else:
+        encode = (
+            f"x264enc tune=zerolatency speed-preset=superfast bitrate={a.bitrate} key-int-max={a.gop} ! "
+            f"video/x-h264,profile=high ! h264parse ! {VIDEO_VALVE} ! rtph264pay name=pay0 pt=96 config-interval=-1"
+        )
+    video = raw + encode
     if a.no_audio:
         return f"( {video} )"
     audio = (
@@ -87,7 +103,7 @@ def live_launch(a):
 
 def file_launch(a):
     path = a.file.replace('"', '\\"')
-    video = "d.video_0 ! queue ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1"
+    video = f"d.video_0 ! queue ! h264parse ! {VIDEO_VALVE} ! rtph264pay name=pay0 pt=96 config-interval=-1"
     if a.no_audio:
         return f'( filesrc location="{path}" ! qtdemux name=d {video} )'
     audio = "d.audio_0 ! queue ! aacparse ! rtpmp4gpay name=pay1 pt=97"
@@ -153,6 +169,7 @@ def main():
         server.set_auth(make_auth(a))
 
     launch = file_launch(a) if a.file else live_launch(a)
+    factories = []
     for m in mounts:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(launch)
@@ -162,11 +179,33 @@ def main():
             factory.add_role_from_structure(Gst.Structure.from_string(
                 f"{a.user}, media.factory.access=(boolean)true, media.factory.construct=(boolean)true")[0])
         server.get_mount_points().add_factory("/" + m, factory)
+        factories.append(factory)
 
     counter = SessionCounter(server, mounts)
+    media_now = []
+    sessions_created = [0]
+
+    def on_media_configure(_factory, media):
+        media_now.append(media)
+        media.connect("unprepared", lambda m: media_now.remove(m) if m in media_now else None)
+
+    for factory in factories:
+        factory.connect("media-configure", on_media_configure)
+
+    def stall_video():
+        stalled = 0
+        for media in media_now:
+            valve = media.get_element().get_by_name("videovalve")
+            if valve is not None:
+                valve.set_property("drop", True)
+                stalled += 1
+        emit("video-stalled", media=stalled)
+        return True
 
     def on_new_session(_client, session):
         session.set_timeout(a.session_timeout)
+        sessions_created[0] += 1
+        emit("session-created", total=sessions_created[0])
 
     def on_client_closed(_client):
         counter.clients -= 1
@@ -194,6 +233,7 @@ def main():
     GLib.timeout_add(a.status_interval_ms, counter.tick)
     for sig in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGUSR1, stall_video)
     emit("ready", port=server.get_bound_port(), mounts=mounts)
     loop.run()
 

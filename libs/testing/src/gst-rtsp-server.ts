@@ -14,6 +14,8 @@ export interface GstRtspServerOptions {
   /** Video bitrate, kbit/s. */
   bitrateKbps?: number;
   audio?: boolean;
+  /** Live video codec (x264enc or x265enc); default h264. */
+  codec?: 'h264' | 'h265';
   auth?: { method: 'basic' | 'digest'; user: string; password: string };
   /** Lower transports offered; 'tcp' simulates a camera that refuses UDP. */
   protocols?: 'tcp' | 'udp' | 'tcp+udp';
@@ -38,6 +40,14 @@ export interface GstRtspServer {
   sessions(): Record<string, MountSessions>;
   /** Connected RTSP clients (TCP control connections), as last reported. */
   clients(): number;
+  /** RTSP sessions the server created since it started (a reconnecting client makes a new one). */
+  sessionsCreated(): number;
+  /**
+   * Stops the video of the media playing now (SIGUSR1 closes its video valve) while its audio
+   * flows on, as a camera whose encoder hung; media made for later sessions flow again.
+   * Resolves once the server says it did.
+   */
+  stallVideo(ms?: number): Promise<void>;
   /** Resolves once `predicate` holds for the reported counts. */
   waitForSessions(predicate: (mounts: Record<string, MountSessions>) => boolean, ms: number): Promise<void>;
   stop(): Promise<void>;
@@ -49,6 +59,8 @@ interface ServerEvent {
   clients?: number;
   message?: string;
   mounts?: Record<string, MountSessions> | string[];
+  total?: number;
+  media?: number;
 }
 
 function toArgs(o: GstRtspServerOptions): string[] {
@@ -60,6 +72,7 @@ function toArgs(o: GstRtspServerOptions): string[] {
   if (o.gop) args.push('--gop', String(o.gop));
   if (o.bitrateKbps) args.push('--bitrate', String(o.bitrateKbps));
   if (o.audio === false) args.push('--no-audio');
+  if (o.codec) args.push('--codec', o.codec);
   if (o.auth) args.push('--auth', o.auth.method, '--user', o.auth.user, '--password', o.auth.password);
   if (o.protocols) args.push('--protocols', o.protocols);
   if (o.sessionTimeoutSec) args.push('--session-timeout', String(o.sessionTimeoutSec));
@@ -91,6 +104,8 @@ function tcpAccepts(port: number): Promise<boolean> {
 export async function startGstRtspServer(options: GstRtspServerOptions = {}): Promise<GstRtspServer> {
   let sessions: Record<string, MountSessions> = {};
   let clients = 0;
+  let created = 0;
+  let stalls = 0;
   let port = 0;
   let pending = '';
   const listeners = new Set<() => void>();
@@ -98,6 +113,8 @@ export async function startGstRtspServer(options: GstRtspServerOptions = {}): Pr
     if (e.event === 'ready' && typeof e.port === 'number') port = e.port;
     if (typeof e.clients === 'number') clients = e.clients;
     if (e.event === 'sessions' && e.mounts && !Array.isArray(e.mounts)) sessions = e.mounts;
+    if (e.event === 'session-created' && typeof e.total === 'number') created = e.total;
+    if (e.event === 'video-stalled') stalls++;
     for (const l of listeners) l();
   };
   const proc = spawnTracked(SYSTEM_PYTHON, [pythonHelperPath('gst_rtsp_server.py'), ...toArgs(options)], {
@@ -138,6 +155,12 @@ export async function startGstRtspServer(options: GstRtspServerOptions = {}): Pr
     },
     sessions: () => sessions,
     clients: () => clients,
+    sessionsCreated: () => created,
+    stallVideo: async (ms = 5000) => {
+      const before = stalls;
+      proc.child.kill('SIGUSR1');
+      await waitFor(() => (stalls > before ? true : undefined), ms, 'the camera to stall its video', 20);
+    },
     waitForSessions: (predicate, ms) =>
       new Promise<void>((resolve, reject) => {
         const check = (): void => {

@@ -1,7 +1,14 @@
 export * from './ports';
 export * from './processes';
 export * from './media';
+export * from './timing';
 export * from './gst-rtsp-server';
 export { pythonHelperPath, SYSTEM_PYTHON } from './python-helper';
 export * from './rtsp-reader';
 export * from './nginx-rtmp';
+export * from './tls-certificate';
+export * from './record';
+export * from './metrics-exposition';
+export * from './gst-launch';
+export * from './tcp-relay';
+export * from './mpv-play';

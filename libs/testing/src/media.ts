@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnTracked, TrackedProcess, withTimeout } from './processes';
+import { judgeTiming, parseFramecrc, parseProbePackets, TimingReport, TrackTimeline } from './timing';
 
-export { gstPlayRtsp } from './gst-play';
+export { gstPlayHls, gstPlayRtsp } from './gst-play';
 export type { GstPlayOptions, GstPlayResult } from './gst-play';
 
 export interface ClipParams {
@@ -15,6 +17,11 @@ export interface ClipParams {
   bframes?: number;
   /** Frames between keyframes; default 2 s worth. */
   gop?: number;
+  /**
+   * ffmpeg `-force_key_frames` (e.g. `expr:...`) for irregular GOPs; `gop` is then the longest
+   * one x264 may make on its own.
+   */
+  forceKeyFrames?: string;
   audio?: boolean;
   /** Constant-ish video bitrate; without it x264 uses its CRF default. */
   videoBitrateKbps?: number;
@@ -54,6 +61,7 @@ function normalize(p: ClipParams): TestClip['params'] {
     fps,
     bframes: p.bframes ?? 2,
     gop: p.gop ?? fps * 2,
+    forceKeyFrames: p.forceKeyFrames ?? '',
     audio: p.audio ?? true,
     videoBitrateKbps: p.videoBitrateKbps,
   };
@@ -69,6 +77,7 @@ export function lavfiEncodeArgs(p: ClipParams, realtimeInput = false): string[] 
     '-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-preset', 'veryfast',
     '-bf', String(n.bframes), '-g', String(n.gop), '-keyint_min', String(n.gop), '-sc_threshold', '0',
   );
+  if (n.forceKeyFrames) args.push('-force_key_frames', n.forceKeyFrames);
   if (n.videoBitrateKbps) {
     const k = n.videoBitrateKbps;
     args.push('-b:v', `${k}k`, '-maxrate', `${k}k`, '-bufsize', `${2 * k}k`);
@@ -90,8 +99,9 @@ async function render(params: TestClip['params'], dir: string, timeoutMs: number
   const base = [
     `clip-${params.width}x${params.height}-${params.fps}fps-${params.seconds}s`,
     `bf${params.bframes}-g${params.gop}-${params.audio ? 'aac' : 'noaudio'}`,
+    params.forceKeyFrames ? `kf${createHash('sha1').update(params.forceKeyFrames).digest('hex').slice(0, 8)}` : '',
     params.videoBitrateKbps ? `${params.videoBitrateKbps}k` : 'crf',
-  ].join('-');
+  ].filter(Boolean).join('-');
   const mp4 = join(dir, `${base}.mp4`);
   const flv = join(dir, `${base}.flv`);
   if (existsSync(mp4) && existsSync(flv)) return { params, mp4, flv };
@@ -207,12 +217,27 @@ export interface DecodeOptions {
   /** Stop at the first decode error (-xerror). Default true. */
   xerror?: boolean;
   timeoutMs?: number;
+  /** Largest allowed step between presentation times past a frame's duration (s); default 0.1. */
+  maxJumpS?: number;
+  /** Called once, when the first frame is decoded (a test may disturb the source only then). */
+  onFirstFrame?: () => void;
+  /** Decode only the video track (default: every track). */
+  videoOnly?: boolean;
 }
 
 export interface DecodeResult {
   frames: { video: number; audio: number };
   exitCode: number | null;
   stderr: string;
+  /** Per-track decoded-frame timestamps, judged (see judgeTiming). */
+  timing: TimingReport;
+  /** Milliseconds from starting ffmpeg to its first decoded frame (undefined: none). */
+  firstFrameMs?: number;
+  /**
+   * Largest wall-clock gap between consecutive decoded frames of a kind, ms, after its first
+   * (framecrc lines are flushed per frame, so a line's arrival is its frame's).
+   */
+  wallGapMs: { video?: number; audio?: number };
 }
 
 /** Counts framecrc lines per stream, using the `#media_type <i>: <type>` header framecrc writes. */
@@ -244,12 +269,84 @@ export async function ffmpegDecodeRtsp(url: string, o: DecodeOptions): Promise<D
   if (o.xerror ?? true) args.push('-xerror');
   args.push(
     '-rtsp_transport', o.transport ?? 'tcp', '-timeout', String(10_000_000), '-i', url,
-    '-map', '0', '-t', String(o.seconds), '-f', 'framecrc', '-',
+    // Each frame's line written at once, so its arrival time is the frame's (time to first frame).
+    '-map', o.videoOnly ? '0:v' : '0', '-t', String(o.seconds), '-flush_packets', '1', '-f', 'framecrc', '-',
   );
-  const p = spawnTracked('ffmpeg', args);
+  const started = performance.now();
+  let firstFrameMs: number | undefined;
+  const gaps = new FramecrcGaps();
+  const p = spawnTracked('ffmpeg', args, {
+    onStdout: (chunk) => {
+      const now = performance.now();
+      if (firstFrameMs === undefined && /^\s*\d+,/m.test(chunk)) {
+        firstFrameMs = now - started;
+        o.onFirstFrame?.();
+      }
+      gaps.add(chunk, now);
+    },
+  });
   const status = await withTimeout(p.exited, timeoutMs, `ffmpeg decoding ${url}`).catch(async (e: unknown) => {
     await p.kill();
     throw e;
   });
-  return { frames: countFramecrc(p.stdout()), exitCode: status.code, stderr: p.stderr() };
+  const text = p.stdout();
+  // Decoded frames may repeat a dts (frame-rate time base); the pts sequence is what is judged.
+  const timing = judgeTiming(parseFramecrc(text), { maxJumpS: o.maxJumpS ?? 0.1 });
+  return { frames: countFramecrc(text), exitCode: status.code, stderr: p.stderr(), timing, firstFrameMs, wallGapMs: gaps.largest };
 }
+
+/** Wall-clock gaps between framecrc frame lines per media type, fed chunk by chunk as they arrive. */
+class FramecrcGaps {
+  readonly largest: { video?: number; audio?: number } = {};
+  private readonly types = new Map<number, string>();
+  private readonly lastAt: { video?: number; audio?: number } = {};
+  private pending = '';
+
+  add(chunk: string, now: number): void {
+    const lines = (this.pending + chunk).split('\n');
+    this.pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const header = /^#media_type (\d+): (\w+)/.exec(line);
+      if (header) this.types.set(Number(header[1]), header[2]);
+      const frame = /^\s*(\d+),/.exec(line);
+      const kind = frame ? this.types.get(Number(frame[1])) : undefined;
+      if (kind !== 'video' && kind !== 'audio') continue;
+      const last = this.lastAt[kind];
+      if (last !== undefined) this.largest[kind] = Math.max(this.largest[kind] ?? 0, now - last);
+      this.lastAt[kind] = now;
+    }
+  }
+}
+
+export interface ProbePacketsOptions {
+  transport?: RtspTransport;
+  /** Seconds of packets to read. */
+  seconds: number;
+  timeoutMs?: number;
+}
+
+export interface ProbePacketsResult {
+  tracks: TrackTimeline[];
+  exitCode: number | null;
+  stderr: string;
+}
+
+/**
+ * The packets a demuxer hands to a recorder (`-c copy`): `ffprobe -show_packets` of an RTSP
+ * URL for `seconds`, as per-track timelines (pts/dts in seconds, N/A as undefined).
+ */
+export async function ffprobePackets(url: string, o: ProbePacketsOptions): Promise<ProbePacketsResult> {
+  const timeoutMs = o.timeoutMs ?? o.seconds * 1000 + 15_000;
+  const p = spawnTracked('ffprobe', [
+    '-hide_banner', '-v', 'error', '-rtsp_transport', o.transport ?? 'tcp', '-timeout', String(10_000_000),
+    '-read_intervals', `%+${o.seconds}`,
+    '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,flags:stream=index,codec_type', '-of', 'json', url,
+  ]);
+  const status = await withTimeout(p.exited, timeoutMs, `ffprobe packets ${url}`).catch(async (e: unknown) => {
+    await p.kill();
+    throw e;
+  });
+  const out = p.stdout().trim();
+  return { tracks: out.startsWith('{') ? parseProbePackets(out) : [], exitCode: status.code, stderr: p.stderr() };
+}
+

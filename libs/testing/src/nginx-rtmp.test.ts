@@ -1,7 +1,10 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ffmpegPushRtmp, makeTestClip } from './media';
-import { startNginxRtmp } from './nginx-rtmp';
+import { startNginxRtmp, startNginxStatic } from './nginx-rtmp';
 import { delay, killAll, spawnTracked, waitFor } from './processes';
 
 after(() => killAll());
@@ -30,6 +33,30 @@ describe('ffmpegPushRtmp into nginx-rtmp', () => {
       await Promise.all([copy.kill(), live.kill()]);
     } finally {
       await nginx.stop();
+    }
+  });
+});
+
+describe('startNginxStatic', () => {
+  it('serves a directory with HLS content types and cache headers, and its process is the one measured', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sg-nginx-root-'));
+    writeFileSync(join(root, 'stream.m3u8'), '#EXTM3U\n');
+    writeFileSync(join(root, 'a_seg1.mp4'), Buffer.alloc(1000, 7));
+    const nginx = await startNginxStatic(root);
+    try {
+      const playlist = await fetch(`http://127.0.0.1:${nginx.port}/stream.m3u8`);
+      assert.equal(playlist.status, 200);
+      assert.equal(playlist.headers.get('content-type'), 'application/vnd.apple.mpegurl');
+      assert.equal(playlist.headers.get('cache-control'), 'no-cache');
+      assert.equal(await playlist.text(), '#EXTM3U\n');
+      const segment = await fetch(`http://127.0.0.1:${nginx.port}/a_seg1.mp4`);
+      assert.equal(segment.headers.get('content-type'), 'video/mp4');
+      assert.equal((await segment.arrayBuffer()).byteLength, 1000);
+      assert.equal((await fetch(`http://127.0.0.1:${nginx.port}/missing.mp4`)).status, 404);
+      assert.ok(existsSync(`/proc/${nginx.process.child.pid}/stat`));
+    } finally {
+      await nginx.stop();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

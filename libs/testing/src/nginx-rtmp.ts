@@ -54,9 +54,58 @@ function accepts(port: number): Promise<true | undefined> {
 
 /** nginx with the RTMP module on a free loopback port: an RTMP server nobody here wrote. */
 export async function startNginxRtmp(options: NginxRtmpOptions = {}): Promise<NginxRtmp> {
+  const apps = options.apps ?? ['live'];
+  const nginx = await runNginx((dir, port) => config(dir, port, apps), options.startTimeoutMs);
+  return { ...nginx, url: (key, app = apps[0]) => `rtmp://127.0.0.1:${nginx.port}/${app}/${key}` };
+}
+
+export interface NginxStatic {
+  readonly port: number;
+  /** One process (master_process off): the pid to measure. */
+  readonly process: TrackedProcess;
+  stop(): Promise<void>;
+}
+
+function staticConfig(dir: string, port: number, root: string): string {
+  // Temp paths inside the prefix: Debian's defaults (/var/lib/nginx) are root's.
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/${t};`).join('\n');
+  return `daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log stderr warn;
+events { worker_connections 4096; }
+http {
+${temp}
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  types { application/vnd.apple.mpegurl m3u8; video/mp4 mp4; }
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    location ~ \\.m3u8$ { add_header Cache-Control no-cache; }
+    location ~ \\.mp4$ { add_header Cache-Control "public, max-age=3600"; }
+  }
+}
+`;
+}
+
+/**
+ * nginx serving `root` as static files over HTTP on a free loopback port (one worker, no
+ * access log): the peer a static-file HLS origin is compared with.
+ */
+export function startNginxStatic(root: string, startTimeoutMs?: number): Promise<NginxStatic> {
+  return runNginx((dir, port) => staticConfig(dir, port, root), startTimeoutMs);
+}
+
+/** Writes the config made for a fresh prefix dir and free port, starts nginx and waits until it accepts. */
+async function runNginx(makeConfig: (dir: string, port: number) => string, startTimeoutMs = 10_000): Promise<NginxStatic> {
   const dir = mkdtempSync(join(tmpdir(), 'streamgate-nginx-'));
   const port = await freeTcpPort();
-  writeFileSync(join(dir, 'nginx.conf'), config(dir, port, options.apps ?? ['live']));
+  writeFileSync(join(dir, 'nginx.conf'), makeConfig(dir, port));
   // -e: nginx opens its default error log before reading the config unless told otherwise.
   const proc = spawnTracked('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr']);
   const stop = async (): Promise<void> => {
@@ -67,16 +116,11 @@ export async function startNginxRtmp(options: NginxRtmpOptions = {}): Promise<Ng
     const exited = proc.exited.then((s) => {
       throw new Error(`nginx exited (code ${s.code}) before listening: ${proc.stderr().trim()}`);
     });
-    await Promise.race([exited, waitFor(() => accepts(port), options.startTimeoutMs ?? 10_000, 'nginx-rtmp to listen')]);
+    await Promise.race([exited, waitFor(() => accepts(port), startTimeoutMs, 'nginx to listen')]);
     exited.catch(() => undefined);
   } catch (e) {
     await stop();
     throw e;
   }
-  return {
-    port,
-    process: proc,
-    url: (key, app = (options.apps ?? ['live'])[0]) => `rtmp://127.0.0.1:${port}/${app}/${key}`,
-    stop,
-  };
+  return { port, process: proc, stop };
 }

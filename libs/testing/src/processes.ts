@@ -1,4 +1,6 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Captured output is capped so a chatty peer (ffmpeg -loglevel debug) cannot eat the heap. */
 const MAX_CAPTURE_CHARS = 2 * 1024 * 1024;
@@ -49,11 +51,27 @@ function appendCapped(current: string, chunk: string): string {
   return next.length > MAX_CAPTURE_CHARS ? next.slice(next.length - MAX_CAPTURE_CHARS) : next;
 }
 
+/**
+ * Writes the child's PID where `test/run.mjs` looks after the run (`STREAMGATE_TEST_PIDS`, a
+ * directory it made): a test file the runner killed on its timeout never runs its cleanup, so the
+ * runner kills what that file left behind. Every spawner of test peers calls this.
+ */
+export function recordChild(child: ChildProcess, cmd: string): void {
+  const dir = process.env.STREAMGATE_TEST_PIDS;
+  if (!dir || child.pid === undefined) return;
+  try {
+    appendFileSync(join(dir, `${process.pid}.pids`), `${child.pid} ${cmd.split('/').pop()}\n`);
+  } catch {
+    // The runner's directory is gone (run ended): nothing to record for.
+  }
+}
+
 /** Spawns a child that is killed by `killAll()` and when this process exits, however it exits. */
 export function spawnTracked(cmd: string, args: readonly string[], opts: SpawnTrackedOptions = {}): TrackedProcess {
   installExitHooks();
   const { onStdout, onStderr, ...spawnOptions } = opts;
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
+  recordChild(child, cmd);
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -18,7 +18,8 @@ after(async () => {
 const ROUTES = [
   'get /api/health', 'get /api/streams', 'post /api/streams', 'get /api/streams/{name}', 'delete /api/streams/{name}',
   'post /api/streams/{name}/start', 'post /api/streams/{name}/stop', 'get /api/streams/{name}/frame', 'get /api/streams/{name}/events',
-  'post /api/config/streams', 'post /start', 'get /streams', 'post /stop',
+  'post /api/config/streams', 'post /start', 'get /streams', 'post /stop', 'get /api/console',
+  'get /api/session', 'post /api/session', 'delete /api/session',
 ];
 
 test('every route is in /api/openapi.json with an example, and the UI is served', async () => {

@@ -3,15 +3,15 @@
  * endpoints the control API uses (ingest.rtmp.list, ingest.rtmp.kick), and the camera
  * supervisor pulling every enabled camera of the registry over RTSP (→ media.<s>.in).
  */
-import { SourceDescription, decodeJson, encodeJson, isValidStreamName, streamFromSubject } from '@streamgate/contracts';
-import { BusMessage, RunningService, ServiceContext, StatusMetrics, Subscription } from '@streamgate/platform';
+import { parsePortRange, RunningService, ServiceContext, StatusMetrics } from '@streamgate/platform';
+import { BusTransport, listenBusMicroservice } from '@streamgate/platform/nest';
+import { IngestControl, IngestControlController } from './control/ingest-control.controller';
 import { BusPublishGate } from './rtmp/bus-publish-gate';
 import type { PublisherRegistry } from './rtmp/publisher-registry';
 import { StorePublisherRegistry } from './rtmp/store-publisher-registry';
 import { RtmpServer } from './rtmp/rtmp-server';
 import { CameraSupervisor, CameraSupervisorOptions } from './rtsp/camera-supervisor';
-import { UdpPortPairAllocator, parsePortRange } from './rtsp/udp-port-pair';
-import { IngestSubjects, RtmpKickReply, RtmpKickRequest, RtmpPublisherList } from '@streamgate/contracts';
+import { UdpPortPairAllocator } from './rtsp/udp-port-pair';
 
 export type { PublisherRegistry } from './rtmp/publisher-registry';
 
@@ -27,7 +27,7 @@ export interface IngestOptions {
   cameras?: false | Partial<Pick<CameraSupervisorOptions, 'tickMs' | 'instanceId' | 'puller'>>;
 }
 
-export async function startIngest(ctx: ServiceContext, options: IngestOptions = {}): Promise<RunningService & { rtmpPort: number }> {
+export async function startIngest(ctx: ServiceContext, options: IngestOptions = {}): Promise<RunningService & { rtmpPort: number; rtmpsPort: number | undefined }> {
   const { bus, store, config, logger } = ctx;
   const statusMetrics = new StatusMetrics(ctx.metrics);
   // Leases in the shared store: one publisher per key across every ingest instance. A lease
@@ -43,6 +43,8 @@ export async function startIngest(ctx: ServiceContext, options: IngestOptions = 
     statusMetrics,
     registry,
     requireKnownKeys: config.RTMP_REQUIRE_KNOWN_KEYS,
+    access: ctx.access,
+    sourceNamesShared: config.SOURCE_NAMES_SHARED,
   });
   const server = new RtmpServer({
     host: config.HOST,
@@ -50,41 +52,25 @@ export async function startIngest(ctx: ServiceContext, options: IngestOptions = 
     gate,
     logger,
     maxConnections: config.RTMP_MAX_CONNECTIONS,
+    maxConnectionsPerAddress: config.RTMP_MAX_CONNECTIONS_PER_ADDRESS,
+    preauthMaxMessageSize: config.RTMP_PREAUTH_MAX_MESSAGE_BYTES,
+    tls: ctx.tls ? { credentials: ctx.tls, host: config.HOST, port: config.RTMPS_PORT } : undefined,
     // A tag larger than the bus accepts could never be forwarded, so refuse it at the chunk layer.
     maxMessageSize: Math.min(config.RTMP_MAX_MESSAGE_BYTES, bus.maxPayload - ENVELOPE_OVERHEAD),
-    handshakeTimeoutMs: options.handshakeTimeoutMs,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? config.RTMP_PUBLISH_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs,
   });
-  const rtmpPort = await server.listen();
+  const { port: rtmpPort, tlsPort: rtmpsPort } = await server.listen();
 
-  const respond = (msg: BusMessage, data: Uint8Array): void => {
-    if (!msg.respond(data)) logger.debug({ subject: msg.subject }, 'request without reply subject');
-  };
-  const subscriptions: Subscription[] = [
-    bus.subscribe(IngestSubjects.rtmpList, (msg) => {
-      respond(msg, encodeJson(RtmpPublisherList, { streams: gate.publications().map((p) => p.info()) }));
-    }),
-    bus.subscribe(IngestSubjects.rtmpKick, (msg) => {
-      let ok = false;
-      try {
-        const req = decodeJson(RtmpKickRequest, msg.subject, msg.data);
-        ok = gate.kick(req.stream, 'disconnected through the API');
-      } catch (err) {
-        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'bad kick request');
-      }
-      respond(msg, encodeJson(RtmpKickReply, { ok }));
-    }),
-  ];
-  logger.info({ port: rtmpPort, host: config.HOST }, 'rtmp ingest listening');
+  // The control plane (RTMP list and kick, source descriptions) is a Nest microservice on the bus.
+  const control = new IngestControl(gate, logger);
+  const app = await listenBusMicroservice(new BusTransport(bus, logger), {
+    controllers: [IngestControlController],
+    providers: [{ provide: IngestControl, useValue: control }],
+  });
+  logger.info({ port: rtmpPort, rtmpsPort, host: config.HOST }, 'rtmp ingest listening');
 
   let cameras: CameraSupervisor | undefined;
-  // Only the instance that has the source answers; the others stay silent.
-  subscriptions.push(bus.subscribe(IngestSubjects.allSources, (msg) => {
-    const stream = streamFromSubject(msg.subject);
-    if (stream === undefined || !isValidStreamName(stream)) return;
-    const description = gate.publication(stream)?.description() ?? cameras?.description(stream);
-    if (description) respond(msg, encodeJson(SourceDescription, description));
-  }));
   if (options.cameras !== false) {
     cameras = new CameraSupervisor({
       bus, store, logger, statusMetrics,
@@ -92,13 +78,16 @@ export async function startIngest(ctx: ServiceContext, options: IngestOptions = 
       defaultTransport: config.RTSP_TRANSPORT_DEFAULT,
       mediaTimeoutMs: config.RTSP_TIMEOUT * 1000,
       requestTimeoutMs: config.RTSP_CLIENT_REQUEST_TIMEOUT_MS,
+      secrets: ctx.secrets,
+      cameraGuard: ctx.cameraGuard,
       ...options.cameras,
     });
+    control.cameras = cameras;
     try {
       await cameras.start();
     } catch (err) {
       await server.close();
-      for (const s of subscriptions) s.unsubscribe();
+      await app.close();
       throw err;
     }
     logger.info({ instance: cameras.instanceId }, 'camera supervisor started');
@@ -107,8 +96,9 @@ export async function startIngest(ctx: ServiceContext, options: IngestOptions = 
   return {
     name: 'ingest',
     rtmpPort,
+    rtmpsPort,
     async stop(): Promise<void> {
-      for (const s of subscriptions) s.unsubscribe();
+      await app.close();
       // TEARDOWN every camera and release the leases before the bus and store go away.
       await cameras?.stop();
       await server.close();

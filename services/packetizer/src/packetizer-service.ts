@@ -5,17 +5,38 @@
  */
 import { StreamAssignment, StreamAssignmentOptions } from './stream-assignment';
 import {
-  AccessUnitMessage, BusErrorReply, ContractError, decodeEnvelope, decodeJson, encodeEnvelope,
-  encodeJson, EnvelopeError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject, IngestSubjects, SourceDescription, statusKey, STATUS_TTL_MS } from '@streamgate/contracts';
+  AccessUnitMessage, BusErrorReply, FrameMessage, ContractError, decodeEnvelope, decodeJson, encodeEnvelope,
+  encodeEnvelopeList, encodeJson, EnvelopeError, formatOfSource, joinEnvelopeList, sealAccessUnitEnvelope, SourceFormatError, isValidStreamName, MediaMessage, StreamDescription, StreamEvent, Subjects, streamFromSubject, IngestSubjects, SourceDescription, encodeStatus, statusKey, STATUS_TTL_MS } from '@streamgate/contracts';
 import { BusMessage, InProcessBus, ServiceContext, StatusMetrics, Subscription, unwrapBus } from '@streamgate/platform';
-import { joinAnnexB } from '@streamgate/protocol-rtp';
-import { SdpParseError } from '@streamgate/protocol-sdp';
-import { FlvInputError } from './flv/errors';
+import { joinAnnexB } from '@streamgate/codec';
+import { VIDEO_CLOCK_RATE, videoCodec } from '@streamgate/media';
+import { parseRtpPacket, setRtpTimestamp } from '@streamgate/protocol-rtp';
 import { AccessUnitOut, VIDEO_TRACK } from './media/access-unit';
-import { RtpInputError } from './rtp/errors';
+import { SourceInputError } from './pipeline/errors';
 import { StreamState } from './stream-state';
+import { OUTPUT_HANDOVER_TTL_MS, OutputHandover, outputHandoverKey, parseOutputHandover } from './output-identity';
+
+/** Control-plane requests the packetizer answers (the Nest controller hands them in). */
+export type PacketizerRequest = 'describe' | 'gop' | 'frame';
+
+/** The @MessagePattern of each request (wildcards; concrete subjects are attached per stream). */
+export const CONTROL_PATTERNS: Record<PacketizerRequest, string> = {
+  describe: Subjects.allDescribe,
+  gop: Subjects.allGop,
+  frame: Subjects.allLatestFrame,
+};
+
+/** Attaches a concrete subject to a control pattern's handler (BusTransport.attach). */
+export interface ControlAttach {
+  attach(pattern: string, subject: string): Subscription;
+}
 
 export interface PacketizerOptions {
+  /**
+   * The Nest microservice transport its control handlers run on (startPacketizer sets it);
+   * without one, requests are answered from plain bus subscriptions.
+   */
+  control?: ControlAttach;
   /** GOP cache bounds. Defaults 2000 AUs / 32 MiB (also capped below the bus payload limit). */
   gopMaxUnits?: number;
   gopMaxBytes?: number;
@@ -36,6 +57,8 @@ export interface PacketizerOptions {
 }
 
 const MALFORMED_LOG_INTERVAL_MS = 60_000;
+/** How long taking a stream over waits for the previous owner's handover before going on without. */
+const HANDOVER_READ_TIMEOUT_MS = 500;
 const MAX_PENDING_DESCRIBES = 64;
 
 export class PacketizerService {
@@ -51,6 +74,10 @@ export class PacketizerService {
   /** Leased mode (several packetizers): which streams are ours, and their subscriptions. */
   private readonly assignment: StreamAssignment | undefined;
   private readonly owned = new Map<string, Subscription[]>();
+  /** When each owned stream last asked ingest for its source description. */
+  private readonly sourceAskedAt = new Map<string, number>();
+  /** Leased mode: the previous owner's output of streams just taken over, for their new state. */
+  private readonly handovers = new Map<string, OutputHandover>();
 
   constructor(private readonly ctx: ServiceContext, private readonly options: PacketizerOptions = {}) {
     this.statusMetrics = new StatusMetrics(ctx.metrics);
@@ -73,17 +100,32 @@ export class PacketizerService {
   /** Leased mode: this instance now handles `stream`. */
   private async acquire(stream: string): Promise<void> {
     const bus = this.ctx.bus;
+    // The previous owner's timelines and sequence numbers, continued (output-identity.ts).
+    const handover = await this.readHandover(stream);
+    if (handover && !this.streams.has(stream)) this.handovers.set(stream, handover);
     this.owned.set(stream, [
       bus.subscribe(Subjects.mediaIn(stream), (m) => this.guard(m, () => this.onMedia(m))),
-      bus.subscribe(Subjects.describe(stream), (m) => this.guard(m, () => this.onDescribe(m))),
-      bus.subscribe(Subjects.gop(stream), (m) => this.guard(m, () => this.onGop(m))),
-      bus.subscribe(Subjects.latestFrame(stream), (m) => this.guard(m, () => this.onLatestFrame(m))),
+      this.attachControl('describe', Subjects.describe(stream)),
+      this.attachControl('gop', Subjects.gop(stream)),
+      this.attachControl('frame', Subjects.latestFrame(stream)),
     ]);
     this.ctx.logger.info({ stream, instance: this.assignment?.instanceId }, 'packetizer took the stream');
     // Joining a live source: its configuration (SDP or sequence headers) went by already.
+    await this.askSource(stream);
+  }
+
+  /**
+   * Asks ingest for the live source's description (at most once a second per stream). Also
+   * called when media arrives that we cannot interpret: the `source-started` may have been
+   * lost (NATS was down while the source moved), and the media must not stay uninterpretable.
+   */
+  private async askSource(stream: string): Promise<void> {
+    const now = this.now();
+    if (now - (this.sourceAskedAt.get(stream) ?? -Infinity) < 1000) return;
+    this.sourceAskedAt.set(stream, now);
     try {
-      const reply = await bus.request(IngestSubjects.source(stream), new Uint8Array(0), { timeoutMs: 2000 });
-      this.applySourceDescription(decodeJson(SourceDescription, reply.subject, reply.data));
+      const reply = await this.ctx.bus.request(IngestSubjects.source(stream), new Uint8Array(0), { timeoutMs: 2000 });
+      if (this.owned.has(stream)) this.applySourceDescription(decodeJson(SourceDescription, reply.subject, reply.data));
     } catch (err) {
       this.ctx.logger.warn({ stream, err: (err as Error).message }, 'no source description from ingest; waiting for the next source-started');
     }
@@ -92,17 +134,18 @@ export class PacketizerService {
   private async release(stream: string): Promise<void> {
     for (const sub of this.owned.get(stream) ?? []) sub.unsubscribe();
     this.owned.delete(stream);
+    this.sourceAskedAt.delete(stream);
+    this.handovers.delete(stream);
+    // Handed to another packetizer (rebalancing, shutdown): it continues from where we stop.
+    const st = this.streams.get(stream);
+    if (st) await this.writeHandover(stream, st, this.now());
     this.streams.get(stream)?.reset();
     this.streams.delete(stream);
     await this.ctx.store.delete(statusKey(stream, 'packetizer')).catch((err: unknown) => this.ctx.logger.warn({ err, stream }, 'status delete failed'));
   }
 
   private applySourceDescription(d: SourceDescription): void {
-    const now = this.now();
-    this.handleEvent(d.stream, { type: 'source-started', stream: d.stream, source: d.source, at: now, generation: d.generation, sdp: d.sdp });
-    for (const tag of d.config_tags ?? []) {
-      this.handleMedia(d.stream, { kind: 'flv-tag', tagType: tag.tag_type, timestamp: tag.timestamp, receivedAt: now, data: Buffer.from(tag.data, 'base64') });
-    }
+    this.handleEvent(d.stream, { type: 'source-started', stream: d.stream, source: d.source, at: this.now(), generation: d.generation, formats: d.formats, unsupported: d.unsupported });
   }
 
   async start(): Promise<void> {
@@ -114,9 +157,9 @@ export class PacketizerService {
       // One process, one packetizer: it handles every stream, with no gap at a stream's start.
       this.subscriptions.push(
         bus.subscribe(Subjects.allMediaIn, (m) => this.guard(m, () => this.onMedia(m))),
-        bus.subscribe(Subjects.allDescribe, (m) => this.guard(m, () => this.onDescribe(m))),
-        bus.subscribe(Subjects.allGop, (m) => this.guard(m, () => this.onGop(m))),
-        bus.subscribe(Subjects.allLatestFrame, (m) => this.guard(m, () => this.onLatestFrame(m))),
+        this.attachControl('describe', Subjects.allDescribe),
+        this.attachControl('gop', Subjects.allGop),
+        this.attachControl('frame', Subjects.allLatestFrame),
       );
     }
     this.statusTimer = setInterval(() => void this.writeStatus(), this.options.statusIntervalMs ?? 1000);
@@ -143,6 +186,20 @@ export class PacketizerService {
     return this.streams.get(name);
   }
 
+  /** Answers a control-plane request (describe, GOP, latest frame); replies go through `msg`. */
+  answer(request: PacketizerRequest, msg: BusMessage): void {
+    this.guard(msg, () => {
+      if (request === 'describe') this.onDescribe(msg);
+      else if (request === 'gop') this.onGop(msg);
+      else this.onLatestFrame(msg);
+    });
+  }
+
+  private attachControl(request: PacketizerRequest, subject: string): Subscription {
+    if (this.options.control) return this.options.control.attach(CONTROL_PATTERNS[request], subject);
+    return this.ctx.bus.subscribe(subject, (m) => this.answer(request, m));
+  }
+
   private guard(msg: BusMessage, fn: () => void): void {
     try {
       fn();
@@ -159,8 +216,10 @@ export class PacketizerService {
   private state(stream: string): StreamState {
     let st = this.streams.get(stream);
     if (!st) {
+      const handover = this.handovers.get(stream);
+      this.handovers.delete(stream);
       st = new StreamState(stream, {
-        maxPayloadSize: this.ctx.config.RTP_MAX_PAYLOAD, gop: this.gopLimits, now: this.now(),
+        maxPayloadSize: this.ctx.config.RTP_MAX_PAYLOAD, gop: this.gopLimits, now: this.now(), handover,
         onMalformed: (err) => {
           const current = this.streams.get(stream);
           if (current) this.malformed(current, err);
@@ -188,38 +247,34 @@ export class PacketizerService {
   private handleMedia(stream: string, media: MediaMessage): void {
     const st = this.state(stream);
     const now = this.now();
-    let units: AccessUnitOut[];
-    if (media.kind === 'flv-tag') {
-      if (st.source !== 'rtmp') return this.malformed(st, new FlvInputError('FLV tag for an RTSP source'));
-      st.live = true;
-      st.countInput(media.data.byteLength, now);
-      try {
-        units = st.flv.processTag(media);
-      } catch (err) {
-        if (err instanceof FlvInputError) return this.malformed(st, err);
-        throw err;
-      }
-    } else if (media.kind === 'rtp-batch') {
-      // Without the camera's SDP (source-started) the packets cannot be interpreted.
-      if (st.source !== 'rtsp' || !st.rtp.configured) return this.malformed(st, new RtpInputError('RTP before source-started with an SDP'));
-      st.countInput(media.packets.reduce((n, p) => n + p.byteLength, 0), now);
-      units = st.rtp.processBatch(media);
-    } else {
-      return;
+    if (media.kind !== 'rtp-batch' && media.kind !== 'codec-unit') return;
+    // Without the source's formats (source-started) the media cannot be interpreted.
+    if (!st.pipeline.configured || (media.kind === 'rtp-batch') !== (st.source === 'rtsp')) {
+      if (this.owned.has(stream)) void this.askSource(stream);
+      return this.malformed(st, new SourceInputError(`${media.kind} before a source-started with formats of its kind`));
     }
-    this.publishUnits(stream, st, units, media.receivedAt, now);
+    let units: AccessUnitOut[];
+    if (media.kind === 'rtp-batch') {
+      st.countInput(media.packets.reduce((n, p) => n + p.byteLength, 0), now);
+      units = st.pipeline.processBatch(media);
+    } else {
+      st.countInput(media.payloads.reduce((n, p) => n + p.byteLength, 0), now);
+      units = st.pipeline.processUnit(media, media.receivedAt);
+    }
+    this.publishUnits(stream, st, units, now);
   }
 
   /** One AccessUnitMessage per unit on media.<s>.out, into the GOP cache and latest frame. */
-  private publishUnits(stream: string, st: StreamState, units: readonly AccessUnitOut[], receivedAt: number, now: number): void {
+  private publishUnits(stream: string, st: StreamState, units: readonly AccessUnitOut[], now: number): void {
     for (const au of units) {
+      const rtpTimestamp = this.continueTimeline(st, au, au.receivedAt);
       const out: AccessUnitMessage = {
-        kind: 'access-unit', track: au.track, keyframe: au.keyframe, rtpTimestamp: au.rtpTimestamp, receivedAt: au.receivedAt ?? receivedAt, packets: au.packets,
+        kind: 'access-unit', track: au.track, keyframe: au.keyframe, rtpTimestamp, receivedAt: au.receivedAt, packets: au.packets,
       };
-      const bytes = encodeEnvelope(out);
-      st.gop.add(bytes, au.track === VIDEO_TRACK && au.keyframe);
+      const bytes = sealAccessUnitEnvelope(au.framed, au.packets.length, out);
+      st.gop.add(bytes, au.track === VIDEO_TRACK && au.keyframe, au.track === VIDEO_TRACK);
       if (au.track === VIDEO_TRACK && au.nalus) {
-        const codec = st.processor.videoConfig?.codec === 'H265' ? 'h265' : 'h264';
+        const codec = st.pipeline.videoConfig?.codec === 'H265' ? 'h265' : 'h264';
         st.latestFrame = { codec, nalus: au.nalus, keyframe: au.keyframe, receivedAt: out.receivedAt };
         if (au.keyframe) st.latestKeyframe = st.latestFrame;
         st.countVideoFrame(now);
@@ -227,6 +282,20 @@ export class PacketizerService {
       this.ctx.bus.publish(Subjects.mediaOut(stream), bytes);
     }
     if (this.pendingDescribes.has(stream) && st.isReady()) this.flushDescribes(stream);
+  }
+
+  /**
+   * The unit's timestamp on the stream's continuous output timeline (across source
+   * generations, TimelineContinuity); its packets' RTP headers are rewritten when it moved.
+   */
+  private continueTimeline(st: StreamState, au: AccessUnitOut, arrivalMs: number): number {
+    const clockRate = au.track === VIDEO_TRACK ? VIDEO_CLOCK_RATE : st.pipeline.audioConfig?.clockRate;
+    if (clockRate === undefined) return au.rtpTimestamp;
+    // The arrival time egress's sender-report mapping sees too (AccessUnitMessage.receivedAt).
+    const ts = st.timeline(au.track, clockRate).map(au.rtpTimestamp, arrivalMs);
+    // RFC 3550 §5.1: the timestamp is bytes 4-7 of the fixed header; the packets are ours.
+    if (ts !== au.rtpTimestamp) for (const p of au.packets) setRtpTimestamp(p, ts);
+    return ts;
   }
 
   private onEvent(msg: BusMessage): void {
@@ -239,6 +308,11 @@ export class PacketizerService {
       if (err instanceof ContractError) return this.malformed(this.state(stream), err);
       throw err;
     }
+    // A camera moving between ingest instances: the old owner's stop can arrive after the new
+    // owner's start. A stop of a generation other than the live one is stale; acting on it
+    // would stop the stream the new owner is feeding.
+    const current = this.streams.get(stream);
+    if (event.type === 'source-stopped' && current?.live && current.generation !== event.generation) return;
     if (this.assignment && !this.owned.has(stream)) {
       // Not ours (yet): a start makes us take part in its assignment at once.
       if (event.type === 'source-started') this.assignment.noteStarted(stream);
@@ -256,29 +330,48 @@ export class PacketizerService {
       if (newGeneration) {
         st.reset();
         st.generation = event.generation;
+        st.rebaseTimelines();
       }
       st.source = event.source;
       st.live = true;
-      if (event.source === 'rtsp' && (newGeneration || !st.rtp.configured)) this.configureRtp(st, event.sdp);
+      this.configure(st, event, newGeneration);
       if (this.pendingDescribes.has(stream) && st.isReady()) this.flushDescribes(stream);
     } else {
       st.live = false;
       st.reset();
-      this.statusMetrics.down(stream, event.source);
+      // The run is over (stop, removal, a publish that ended): frames_received starts over with
+      // the next one, as ingest's packets_received does; an outage keeps counting.
+      if (event.ended === true) st.framesReceived = 0;
+      if (event.source === 'rtmp') void this.statusMetrics.forget(stream);
+      else this.statusMetrics.down(stream, event.source);
       void this.ctx.store.delete(statusKey(stream, 'packetizer'));
     }
   }
 
-  private configureRtp(st: StreamState, sdp: string | undefined): void {
-    if (sdp === undefined) return this.malformed(st, new RtpInputError('RTSP source-started without an SDP'));
+  /**
+   * The source's tracks, as ingest read them once (a camera's SDP, an RTMP publication's
+   * sequence headers) and announced in `source-started`. An RTMP publication announces itself
+   * before its sequence headers are read (no formats yet) and again when they are or change
+   * (same generation): a changed description reconfigures the pipeline, a repeated one is a no-op.
+   */
+  private configure(st: StreamState, event: Pick<StreamEvent, 'source' | 'formats' | 'unsupported'>, newGeneration: boolean): void {
+    if (!event.formats || event.formats.length === 0) {
+      if (event.source === 'rtsp') this.malformed(st, new SourceInputError('RTSP source-started without formats'));
+      return;
+    }
+    const key = JSON.stringify([event.formats, event.unsupported ?? []]);
+    if (!newGeneration && st.pipeline.configured && st.formatsKey === key) return;
+    let tracks;
     try {
-      st.rtp.configure(sdp);
+      tracks = event.formats.map((f) => ({ ...formatOfSource(f), control: undefined }));
     } catch (err) {
-      if (err instanceof SdpParseError) return this.malformed(st, err);
+      if (err instanceof SourceFormatError) return this.malformed(st, err);
       throw err;
     }
-    const unsupported = st.rtp.unsupportedTracks;
-    if (unsupported.length > 0) this.ctx.logger.info({ stream: st.stream, unsupported }, 'camera tracks not carried');
+    const unsupported = (event.unsupported ?? []).map((u) => ({ ...u, label: u.codec }));
+    st.pipeline.configureFormats({ control: undefined, tracks, unsupported });
+    st.formatsKey = key;
+    if (unsupported.length > 0) this.ctx.logger.info({ stream: st.stream, unsupported: event.unsupported }, 'source tracks not carried');
   }
 
   private onDescribe(msg: BusMessage): void {
@@ -327,20 +420,29 @@ export class PacketizerService {
     const stream = this.streamName(msg.subject);
     if (!stream) return;
     const st = this.streams.get(stream);
-    msg.respond(st?.live ? st.gop.toEnvelopeList() : new Uint8Array(0));
+    // Led by the unit before the keyframe (egress replays it first; GopCache says why).
+    msg.respond(st?.live ? joinEnvelopeList(st.gop.replay) : new Uint8Array(0));
   }
 
   private onLatestFrame(msg: BusMessage): void {
     const stream = this.streamName(msg.subject);
     if (!stream) return;
-    // A request body of {"keyframe":true} asks for the latest keyframe instead of the latest AU.
-    const wantKeyframe = msg.data.byteLength > 0 && /"keyframe"\s*:\s*true/.test(new TextDecoder().decode(msg.data));
+    // A request body of {"keyframe":true} asks for the latest keyframe instead of the latest AU;
+    // {"since_keyframe":true} for every video unit from it through the latest (the picture now).
+    const body = msg.data.byteLength > 0 ? new TextDecoder().decode(msg.data) : '';
+    const wantKeyframe = /"keyframe"\s*:\s*true/.test(body);
     const st = this.streams.get(stream);
+    if (/"since_keyframe"\s*:\s*true/.test(body)) {
+      const units = st?.live ? videoSinceKeyframe(st) : [];
+      if (units.length === 0) return this.replyNotFound(msg, stream);
+      msg.respond(encodeEnvelopeList(units));
+      return;
+    }
     const frame = wantKeyframe ? st?.latestKeyframe : st?.latestFrame;
     if (!frame) return this.replyNotFound(msg, stream);
     // Parameter sets go before every reply (keyframes already carry them), so the bytes parse
     // on their own as one access unit.
-    const config = st?.processor.videoConfig;
+    const config = st?.pipeline.videoConfig;
     const nalus = frame.keyframe || !config ? frame.nalus : [...(config.vps ? [config.vps] : []), config.sps, config.pps, ...frame.nalus];
     msg.respond(encodeEnvelope({ kind: 'frame', codec: frame.codec, keyframe: frame.keyframe, receivedAt: frame.receivedAt, data: joinAnnexB(nalus) }));
   }
@@ -366,10 +468,63 @@ export class PacketizerService {
         const status = st.status(now);
         const video = status.tracks.find((t) => t.media === 'video');
         this.statusMetrics.packetizer(name, status, video?.codec ?? 'none');
-        await this.ctx.store.set(statusKey(name, 'packetizer'), JSON.stringify(status), { ttlMs: STATUS_TTL_MS });
+        await this.ctx.store.set(statusKey(name, 'packetizer'), encodeStatus('packetizer', status), { ttlMs: STATUS_TTL_MS });
       } catch (err) {
         this.ctx.logger.warn({ err, stream: name }, 'status write failed');
       }
+      await this.writeHandover(name, st, now);
     }
   }
+
+  /** Leased mode: what the next owner of `stream` continues (OutputHandover), in the store. */
+  private async writeHandover(stream: string, st: StreamState, now: number): Promise<void> {
+    if (!this.assignment) return;
+    const handover = st.handover(now);
+    if (Object.keys(handover.tracks).length === 0) return;
+    try {
+      await this.ctx.store.set(outputHandoverKey(stream), JSON.stringify(handover), { ttlMs: OUTPUT_HANDOVER_TTL_MS });
+    } catch (err) {
+      this.ctx.logger.warn({ err, stream }, 'handover write failed');
+    }
+  }
+
+  private async readHandover(stream: string): Promise<OutputHandover | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const text = await Promise.race([
+        this.ctx.store.get(outputHandoverKey(stream)),
+        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), HANDOVER_READ_TIMEOUT_MS))),
+      ]);
+      return parseOutputHandover(text);
+    } catch (err) {
+      this.ctx.logger.warn({ err, stream }, 'handover read failed; the output starts a new sequence');
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * The cached GOP's video units from its keyframe through the latest, as frame messages (Annex B,
+ * the keyframe with its parameter sets first), for a picture of "now" rather than of the last
+ * keyframe (JPEG snapshots decode them all and keep the last picture). Depacketized from the
+ * cached envelopes on request, so the GOP is held once. Empty without a complete GOP.
+ */
+function videoSinceKeyframe(st: StreamState): FrameMessage[] {
+  const config = st.pipeline.videoConfig;
+  if (!config) return [];
+  const decoder = videoCodec(config.codec).createDecoder();
+  const codec = config.codec === 'H265' ? 'h265' : 'h264';
+  const out: FrameMessage[] = [];
+  for (const envelope of st.gop.units) {
+    const m = decodeEnvelope(envelope);
+    if (m.kind !== 'access-unit' || m.track !== VIDEO_TRACK) continue;
+    for (const packet of m.packets) {
+      const r = decoder.decode(parseRtpPacket(packet));
+      if (r.kind !== 'complete') continue;
+      for (const au of r.units) out.push({ kind: 'frame', codec, keyframe: m.keyframe, receivedAt: m.receivedAt, data: joinAnnexB(au.nalus) });
+    }
+  }
+  return out;
 }

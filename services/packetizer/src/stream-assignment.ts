@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { STATUS_INTERVAL_MS, STATUS_PREFIX, decodeStatus, parseStatusKey } from '@streamgate/contracts';
 import { OwnershipManager, ReleaseReason, ServiceContext } from '@streamgate/platform';
 
 /** How long a `source-started` keeps a stream in the resource list before its status shows up. */
 const ANNOUNCED_TTL_MS = 30_000;
+/**
+ * How long a stream stays live after its ingest status was last seen. Status is soft state in
+ * the store, rewritten every second: a store restarted without data loses it for about that
+ * long, which must not stop a stream (issue 13).
+ */
+const STATUS_GRACE_MS = 5 * STATUS_INTERVAL_MS;
 
 export interface StreamAssignmentOptions {
   onAcquire: (stream: string) => void | Promise<void>;
@@ -22,6 +29,8 @@ export interface StreamAssignmentOptions {
 export class StreamAssignment {
   readonly instanceId: string;
   private readonly announced = new Map<string, number>();
+  /** When each stream was last reported live by its ingest status. */
+  private readonly seen = new Map<string, number>();
   private readonly ownership: OwnershipManager;
 
   constructor(private readonly ctx: ServiceContext, options: StreamAssignmentOptions) {
@@ -29,8 +38,8 @@ export class StreamAssignment {
     this.ownership = new OwnershipManager(ctx.store, {
       group: 'packetizer',
       instanceId: this.instanceId,
-      tickMs: options.tickMs ?? 2000,
-      leaseTtlMs: options.leaseTtlMs ?? 10_000,
+      tickMs: options.tickMs,
+      leaseTtlMs: options.leaseTtlMs,
       resources: () => this.liveStreams(),
       onAcquire: options.onAcquire,
       onRelease: options.onRelease,
@@ -59,6 +68,7 @@ export class StreamAssignment {
 
   noteStopped(stream: string): void {
     this.announced.delete(stream);
+    this.seen.delete(stream);
   }
 
   private async liveStreams(): Promise<string[]> {
@@ -68,15 +78,18 @@ export class StreamAssignment {
       if (now - at > ANNOUNCED_TTL_MS) this.announced.delete(stream);
       else live.add(stream);
     }
-    for (const { key, value } of await this.ctx.store.list('status/')) {
-      const [, stream, service] = key.split('/');
-      if (service !== 'ingest' || !stream) continue;
-      try {
-        const status = JSON.parse(value) as { connected?: unknown; publishing?: unknown; playing?: unknown };
-        if (status.connected === true || status.publishing === true || status.playing === true) live.add(stream);
-      } catch {
-        // A status entry that is not JSON is ignored like a missing one.
-      }
+    for (const { key, value } of await this.ctx.store.list(STATUS_PREFIX)) {
+      const at = parseStatusKey(key);
+      if (at?.service !== 'ingest') continue;
+      // A record that does not decode is ignored like a missing one.
+      const status = decodeStatus('ingest', value);
+      if (!status) continue;
+      if (status.connected === true || (status.source === 'rtmp' ? status.publishing : status.playing) === true) this.seen.set(at.stream, now);
+      else this.seen.delete(at.stream);
+    }
+    for (const [stream, at] of this.seen) {
+      if (now - at > STATUS_GRACE_MS) this.seen.delete(stream);
+      else live.add(stream);
     }
     return [...live];
   }

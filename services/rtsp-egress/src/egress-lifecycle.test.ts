@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { createSocket } from 'node:dgram';
 import { describe, it } from 'node:test';
+import { StreamEvent, Subjects, encodeEnvelopeList, encodeJson } from '@streamgate/contracts';
 import { RtcpPacketType, splitCompound } from '@streamgate/protocol-rtp';
 import { parseSession } from '@streamgate/protocol-rtsp';
-import { startEgressForTest } from './testing/egress-harness';
-import { RawRtspClient } from './testing/raw-rtsp-client';
-import { SyntheticStream, seqOf } from './testing/synthetic-stream';
+import { RawRtspClient, seqOf, startEgressForTest, SyntheticStream } from '@streamgate/rtsp-egress/testing';
+import { startRtspEgress } from './index';
 
 const TCP = 'RTP/AVP/TCP;unicast;interleaved=0-1';
 
@@ -21,7 +21,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe('rtsp-egress reader lifecycle', () => {
   it('drops a TCP reader that never reads while a normal reader gets every access unit', async () => {
-    const env = await startEgressForTest({ READER_QUEUE_BYTES: 256 * 1024 });
+    const env = await startEgressForTest(startRtspEgress, { READER_QUEUE_BYTES: 256 * 1024 });
     const stream = new SyntheticStream(env.bus, 'busy');
     try {
       stream.publish(true, 10, 1200);
@@ -59,7 +59,7 @@ describe('rtsp-egress reader lifecycle', () => {
   });
 
   it('expires idle sessions after RTSP_SESSION_TIMEOUT: TCP connection closed, UDP session gone', async () => {
-    const env = await startEgressForTest({ RTSP_SESSION_TIMEOUT: 1 });
+    const env = await startEgressForTest(startRtspEgress, { RTSP_SESSION_TIMEOUT: 1 });
     const stream = new SyntheticStream(env.bus, 'quiet');
     try {
       stream.publish(true);
@@ -88,7 +88,7 @@ describe('rtsp-egress reader lifecycle', () => {
   });
 
   it('closes a connection that owns no session after RTSP_SESSION_TIMEOUT of silence; one that talks, or that plays over TCP and keeps its session alive, stays', async () => {
-    const env = await startEgressForTest({ RTSP_SESSION_TIMEOUT: 1 }, { tickMs: 100 });
+    const env = await startEgressForTest(startRtspEgress, { RTSP_SESSION_TIMEOUT: 1 }, { tickMs: 100 });
     const stream = new SyntheticStream(env.bus, 'idle');
     try {
       stream.publish(true);
@@ -115,8 +115,8 @@ describe('rtsp-egress reader lifecycle', () => {
     }
   });
 
-  it('on source-stopped sends RTCP BYE, hangs up TCP readers after a grace, keeps UDP sessions for a clean TEARDOWN; a re-publish is described again', async () => {
-    const env = await startEgressForTest();
+  it('with SOURCE_TIMEOUT 0, on source-stopped sends RTCP BYE, hangs up TCP readers after a grace, keeps UDP sessions for a clean TEARDOWN; a re-publish is described again', async () => {
+    const env = await startEgressForTest(startRtspEgress, { SOURCE_TIMEOUT: 0 });
     let stream = new SyntheticStream(env.bus, 'live');
     const rtcp = createSocket('udp4');
     const rtp = createSocket('udp4');
@@ -166,8 +166,63 @@ describe('rtsp-egress reader lifecycle', () => {
     }
   });
 
+  it('a PLAY whose source stops while its GOP loads is answered 404, not left playing a stream that sends nothing', async () => {
+    const env = await startEgressForTest(startRtspEgress, { SOURCE_TIMEOUT: 0 });
+    const stream = new SyntheticStream(env.bus, 'race');
+    try {
+      stream.publish(true);
+      const client = await RawRtspClient.connect(env.egress.rtspPort);
+      const setup = await client.request('SETUP', `${env.url('race')}/trackID=0`, { Transport: TCP });
+      assert.equal(setup.statusCode, 200);
+      const session = parseSession(setup.headers.get('session') ?? '').id;
+      // The GOP request of the PLAY is where the source stops (gst-launch hung on this in CI).
+      stream.close();
+      const gop = env.bus.subscribe(Subjects.gop('race'), (msg) => {
+        stream.stopped();
+        setTimeout(() => msg.respond(encodeEnvelopeList([])), 50);
+      });
+      try {
+        assert.equal((await client.request('PLAY', `${env.url('race')}/`, { Session: session })).statusCode, 404);
+      } finally {
+        gop.unsubscribe();
+      }
+      client.close();
+    } finally {
+      stream.close();
+      await env.stop();
+    }
+  });
+
+  it('a source that drops and comes back within SOURCE_TIMEOUT keeps its readers (no BYE, sender reports go on, resumed at the next keyframe); one that stays away ends them after it', async () => {
+    const env = await startEgressForTest(startRtspEgress, { SOURCE_TIMEOUT: 1 });
+    const stream = new SyntheticStream(env.bus, 'blink');
+    const isBye = (f: { channel: number; payload: Uint8Array }): boolean => f.channel === 1 && splitCompound(f.payload).some((p) => p.header.packetType === RtcpPacketType.Goodbye);
+    const rtpSeqs = (c: RawRtspClient): number[] => c.frames.filter((f) => f.channel === 0).map((f) => seqOf(f.payload));
+    try {
+      stream.publish(true);
+      const tcp = await RawRtspClient.connect(env.egress.rtspPort);
+      await playTcp(tcp, env.url('blink'));
+      stream.publish(false);
+      await tcp.waitFor(() => rtpSeqs(tcp).length >= 2, 3000);
+      stream.stopped();
+      await sleep(200);
+      const back: StreamEvent = { type: 'source-started', stream: 'blink', source: 'rtmp', at: Date.now(), generation: 2 };
+      env.bus.publish(Subjects.streamEvents('blink'), encodeJson(StreamEvent, back));
+      await sleep(100);
+      const key = stream.publish(true);
+      await tcp.waitFor(() => rtpSeqs(tcp).includes(seqOf(key.packets[0])), 3000);
+      assert.ok(!tcp.frames.some(isBye) && !tcp.closed, 'no BYE, still connected');
+      stream.stopped();
+      await tcp.waitFor(() => tcp.closed, 1000 + 3000 + 3000);
+      assert.ok(tcp.frames.some(isBye), 'BYE once SOURCE_TIMEOUT passed');
+    } finally {
+      stream.close();
+      await env.stop();
+    }
+  });
+
   it('PAUSE stops media and unsubscribes the stream when the last reader leaves', async () => {
-    const env = await startEgressForTest();
+    const env = await startEgressForTest(startRtspEgress);
     const stream = new SyntheticStream(env.bus, 'p');
     let mediaSubscriptions = 0;
     const subscribe = env.bus.subscribe.bind(env.bus);

@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { parseRtpInfo, parseSession, parseTransport } from '@streamgate/protocol-rtsp';
-import { EgressUnderTest, startEgressForTest } from './testing/egress-harness';
-import { RawRtspClient } from './testing/raw-rtsp-client';
-import { SyntheticStream, seqOf } from './testing/synthetic-stream';
+import { EgressUnderTest, RawRtspClient, seqOf, startEgressForTest, SyntheticStream } from '@streamgate/rtsp-egress/testing';
+import { startRtspEgress } from './index';
 
 const TCP = 'RTP/AVP/TCP;unicast;interleaved=0-1';
 
@@ -23,7 +22,7 @@ describe('rtsp-egress protocol', () => {
   let n = 0;
 
   before(async () => {
-    env = await startEgressForTest({ RTSP_MAX_REQUEST_BYTES: 2048 });
+    env = await startEgressForTest(startRtspEgress, { RTSP_MAX_REQUEST_BYTES: 2048 });
     stream = new SyntheticStream(env.bus, 's');
     stream.publish(true);
     timer = setInterval(() => stream.publish(++n % 25 === 0), 20);

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { FakePacketizer } from './testing/fake-packetizer';
-import { EgressUnderTest, runTool, startEgressForTest } from './testing/egress-harness';
+import { gstLaunchErrors } from '@streamgate/testing';
+import { EgressUnderTest, FakePacketizer, runTool, startEgressForTest } from '@streamgate/rtsp-egress/testing';
+import { startRtspEgress } from './index';
 
 /** ffprobe/ffmpeg (libavformat) and GStreamer rtspsrc against the egress, fed by real RTP. */
 describe('rtsp-egress with real peers', () => {
@@ -9,7 +10,7 @@ describe('rtsp-egress with real peers', () => {
   let fake: FakePacketizer;
 
   before(async () => {
-    env = await startEgressForTest();
+    env = await startEgressForTest(startRtspEgress);
     fake = await FakePacketizer.start(env.bus, 'cam1');
   });
   after(async () => {
@@ -41,7 +42,7 @@ describe('rtsp-egress with real peers', () => {
         'avdec_h264', '!', 'fakesink', 'num-buffers=25'], 20_000);
       assert.match(r.stdout, /Setting pipeline to PLAYING/, r.stdout + r.stderr);
       assert.match(r.stdout, /Got EOS|Execution ended/, r.stdout + r.stderr);
-      assert.doesNotMatch(r.stderr, /ERROR/, r.stderr);
+      assert.deepEqual(gstLaunchErrors(r.stdout, r.stderr), [], r.stderr);
     });
   }
 

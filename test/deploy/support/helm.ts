@@ -2,8 +2,6 @@ import { parseAllDocuments } from 'yaml';
 import { HELM, ToolResult, repoPath, runTool } from './repo';
 
 export const CHART = repoPath('helm', 'streamgate');
-/** The oldest Kubernetes the chart supports (Chart.yaml kubeVersion). */
-export const KUBE_VERSION = '1.29.0';
 
 export interface Manifest {
   apiVersion: string;
@@ -27,8 +25,9 @@ function valueArgs(o: RenderOptions): string[] {
   ];
 }
 
+/** `helm template` with the shipped helm and no --kube-version: what a user types must render. */
 export function helmTemplate(o: RenderOptions = {}): ToolResult {
-  return runTool(HELM, ['template', 'rel', CHART, '--namespace', 'video', '--kube-version', KUBE_VERSION, ...valueArgs(o)]);
+  return runTool(HELM, ['template', 'rel', CHART, '--namespace', 'video', ...valueArgs(o)]);
 }
 
 export function helmLint(o: RenderOptions = {}): ToolResult {

@@ -1,5 +1,5 @@
-// Validates Kubernetes manifests offline against the OpenAPI schemas of Kubernetes 1.30+
-// (kubernetes-models 5.x) and the Prometheus Operator CRDs (@kubernetes-models/prometheus-operator).
+// Validates Kubernetes manifests offline against the OpenAPI schemas of current Kubernetes
+// (kubernetes-models 4.5, which installs on Node 20) and the Prometheus Operator CRDs (@kubernetes-models/prometheus-operator).
 // Those packages are ESM-only, so the CommonJS tests run this as a child process:
 //   stdin: JSON array of manifests; stdout: JSON array of {apiVersion, kind, name, error}.
 import { readFileSync } from 'node:fs';

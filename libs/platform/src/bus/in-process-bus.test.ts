@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InProcessBus } from './in-process-bus';
-import { runBusContract } from './bus-contract';
+import { runBusContract } from '@streamgate/platform/testing';
 
 runBusContract('in-process', async () => new InProcessBus({ maxPayload: 1024 * 1024, onHandlerError: () => undefined }));
 
@@ -29,5 +29,34 @@ test('in-process fan-out hands every subscriber the same bytes (no copy)', async
   assert.equal(seen.length, 2);
   assert.equal(seen[0], data);
   assert.equal(seen[1], data);
+  await bus.close();
+});
+
+test('in-process routes of a subject published to before follow later subscribes and unsubscribes', async () => {
+  const bus = new InProcessBus();
+  const got: string[] = [];
+  const publish = async (): Promise<void> => {
+    bus.publish('media.s1.out', new Uint8Array([1]));
+    await bus.flush();
+  };
+  await publish(); // nobody yet: the empty route is what a later subscribe must replace
+  const literal = bus.subscribe('media.s1.out', () => got.push('literal'));
+  await publish();
+  const wildcard = bus.subscribe('media.*.out', () => got.push('wildcard'));
+  await publish();
+  literal.unsubscribe();
+  await publish();
+  wildcard.unsubscribe();
+  await publish();
+  assert.deepEqual(got, ['literal', 'literal', 'wildcard', 'wildcard']);
+  // Queue groups still take turns per message.
+  const members: string[] = [];
+  bus.subscribe('media.s1.out', () => members.push('a'), { queue: 'q' });
+  bus.subscribe('media.s1.out', () => members.push('b'), { queue: 'q' });
+  await publish();
+  await publish();
+  assert.deepEqual(members.sort(), ['a', 'b']);
+  // Invalid subjects are still refused on every publish, cached or not.
+  assert.throws(() => bus.publish('media..out', new Uint8Array(1)));
   await bus.close();
 });

@@ -15,6 +15,9 @@ interface Sub {
   active: boolean;
 }
 
+const MAX_CACHED_ROUTES = 10_000;
+const INBOX_PREFIX = '_INBOX.';
+
 export interface InProcessBusOptions {
   /** Largest payload accepted, like NATS max_payload. Default 8 MiB. */
   maxPayload?: number;
@@ -34,6 +37,13 @@ export class InProcessBus implements Bus {
   private nextId = 1;
   private closed = false;
   private readonly queueCursor = new Map<string, number>();
+  /**
+   * Subscribers of each concrete subject published to, when none is in a queue group (those
+   * are picked round robin per message): the media path publishes to the same few subjects
+   * thousands of times a second. Dropped for a subject when a literal subscription to it
+   * comes or goes, all at once when a wildcard one does.
+   */
+  private readonly routes = new Map<string, Sub[]>();
   private readonly onHandlerError: (err: unknown, subject: string) => void;
 
   constructor(options: InProcessBusOptions = {}) {
@@ -45,9 +55,12 @@ export class InProcessBus implements Bus {
 
   publish(subject: string, data: Uint8Array, options: PublishOptions = {}): void {
     if (this.closed) throw new BusClosedError();
-    const tokens = validateSubject(subject, false);
+    let targets = this.routes.get(subject);
+    if (targets === undefined) {
+      const tokens = validateSubject(subject, false);
+      targets = this.route(subject, tokens);
+    }
     if (data.byteLength > this.maxPayload) throw new BusPayloadTooLargeError(subject, data.byteLength, this.maxPayload);
-    const targets = this.route(subject, tokens);
     if (targets.length === 0) return;
     const msg = this.message(subject, data, options.headers, options.reply);
     queueMicrotask(() => {
@@ -71,8 +84,10 @@ export class InProcessBus implements Bus {
       let set = this.literal.get(subject);
       if (!set) this.literal.set(subject, (set = new Set()));
       set.add(sub);
+      this.routes.delete(subject);
     } else {
       this.wildcard.add(sub);
+      this.routes.clear();
     }
     return {
       subject,
@@ -83,8 +98,10 @@ export class InProcessBus implements Bus {
           const set = this.literal.get(subject);
           set?.delete(sub);
           if (set?.size === 0) this.literal.delete(subject);
+          this.routes.delete(subject);
         } else {
           this.wildcard.delete(sub);
+          this.routes.clear();
         }
       },
     };
@@ -94,7 +111,7 @@ export class InProcessBus implements Bus {
     if (this.closed) return Promise.reject(new BusClosedError());
     const tokens = validateSubject(subject, false);
     if (this.route(subject, tokens).length === 0) return Promise.reject(new BusNoRespondersError(subject));
-    const inbox = `_INBOX.${randomUUID().replace(/-/g, '')}`;
+    const inbox = `${INBOX_PREFIX}${randomUUID().replace(/-/g, '')}`;
     return new Promise<BusMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         sub.unsubscribe();
@@ -123,6 +140,7 @@ export class InProcessBus implements Bus {
     this.closed = true;
     this.literal.clear();
     this.wildcard.clear();
+    this.routes.clear();
   }
 
   /** Plain subscribers all get the message; each queue group gets it once (round robin). */
@@ -142,13 +160,18 @@ export class InProcessBus implements Bus {
     const exact = this.literal.get(subject);
     if (exact) for (const sub of exact) consider(sub);
     for (const sub of this.wildcard) if (subjectMatches(sub.tokens, tokens)) consider(sub);
-    if (groups) {
-      for (const [queue, members] of groups) {
-        const cursor = this.queueCursor.get(queue) ?? 0;
-        this.queueCursor.set(queue, cursor + 1);
-        members.sort((a, b) => a.id - b.id);
-        out.push(members[cursor % members.length]);
-      }
+    if (!groups) {
+      // Bounded: subjects are stream names times a few kinds; a flood of one-off subjects starts over.
+      if (this.routes.size >= MAX_CACHED_ROUTES) this.routes.clear();
+      // Inboxes of requests are answered once: not worth keeping.
+      if (!subject.startsWith(INBOX_PREFIX)) this.routes.set(subject, out);
+      return out;
+    }
+    for (const [queue, members] of groups) {
+      const cursor = this.queueCursor.get(queue) ?? 0;
+      this.queueCursor.set(queue, cursor + 1);
+      members.sort((a, b) => a.id - b.id);
+      out.push(members[cursor % members.length]);
     }
     return out;
   }

@@ -1,9 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BusPayloadTooLargeError } from './bus';
-import { runBusContract } from './bus-contract';
+import { RealServer, runBusContract, startNatsServer } from '@streamgate/platform/testing';
 import { BusDisconnectedError, NatsBus } from './nats-bus';
-import { RealServer, startNatsServer } from '../testing/real-servers';
 
 let server: RealServer | undefined;
 const url = async (): Promise<string> => {

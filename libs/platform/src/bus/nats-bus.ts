@@ -1,6 +1,4 @@
-import {
-  ErrorCode, Events, MsgHdrs, NatsConnection, NatsError, Msg, connect, headers as natsHeaders,
-} from 'nats';
+import type { MsgHdrs, NatsConnection, NatsError, Msg } from 'nats';
 import {
   Bus, BusClosedError, BusError, BusHandler, BusHeaders, BusMessage, BusNoRespondersError, BusPayloadTooLargeError,
   BusTimeoutError, PublishOptions, RequestOptions, SubscribeOptions, Subscription,
@@ -29,9 +27,16 @@ export class BusDisconnectedError extends BusError {
   }
 }
 
-function toNatsHeaders(h: BusHeaders | undefined): MsgHdrs | undefined {
+/**
+ * The client library, loaded by the first `NatsBus.connect`: a gateway without NATS_URL (the
+ * all-in-one) never loads it (~2.6 MB of RSS).
+ */
+type NatsClient = typeof import('nats');
+let client: NatsClient | undefined;
+
+function toNatsHeaders(nats: NatsClient, h: BusHeaders | undefined): MsgHdrs | undefined {
   if (!h) return undefined;
-  const out = natsHeaders();
+  const out = nats.headers();
   for (const [k, v] of Object.entries(h)) out.set(k, v);
   return out;
 }
@@ -56,12 +61,13 @@ export class NatsBus implements Bus {
   /** Publishes dropped while disconnected (exposed for metrics). */
   droppedWhileDisconnected = 0;
 
-  private constructor(private readonly nc: NatsConnection, private readonly options: NatsBusOptions) {
+  private constructor(private readonly nats: NatsClient, private readonly nc: NatsConnection, private readonly options: NatsBusOptions) {
     void this.watchStatus();
   }
 
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
-    const nc = await connect({
+    const nats = (client ??= await import('nats'));
+    const nc = await nats.connect({
       servers: options.servers.split(',').map((s) => s.trim()),
       name: options.name,
       maxReconnectAttempts: -1,
@@ -72,7 +78,12 @@ export class NatsBus implements Bus {
       // Our own drop-while-disconnected policy; the client must not buffer for us.
       reconnect: true,
     });
-    return new NatsBus(nc, options);
+    return new NatsBus(nats, nc, options);
+  }
+
+  /** The client connection, for JetStream (the registry journal); the bus keeps owning it. */
+  get connection(): NatsConnection {
+    return this.nc;
   }
 
   get maxPayload(): number {
@@ -91,7 +102,7 @@ export class NatsBus implements Bus {
       this.droppedWhileDisconnected++;
       return;
     }
-    this.nc.publish(subject, data, { headers: toNatsHeaders(options.headers), reply: options.reply });
+    this.nc.publish(subject, data, { headers: toNatsHeaders(this.nats, options.headers), reply: options.reply });
   }
 
   subscribe(subject: string, handler: BusHandler, options: SubscribeOptions = {}): Subscription {
@@ -120,10 +131,11 @@ export class NatsBus implements Bus {
     if (data.byteLength > this.maxPayload) throw new BusPayloadTooLargeError(subject, data.byteLength, this.maxPayload);
     if (!this.connected) throw new BusDisconnectedError(subject);
     try {
-      const msg = await this.nc.request(subject, data, { timeout: options.timeoutMs, headers: toNatsHeaders(options.headers) });
+      const msg = await this.nc.request(subject, data, { timeout: options.timeoutMs, headers: toNatsHeaders(this.nats, options.headers) });
       return this.wrap(msg);
     } catch (err) {
       const code = (err as NatsError).code;
+      const { ErrorCode } = this.nats;
       if (code === ErrorCode.NoResponders) throw new BusNoRespondersError(subject);
       if (code === ErrorCode.Timeout) throw new BusTimeoutError(subject, options.timeoutMs);
       if (code === ErrorCode.Disconnect || code === ErrorCode.ConnectionClosed) throw new BusDisconnectedError(subject);
@@ -156,12 +168,13 @@ export class NatsBus implements Bus {
       reply: msg.reply || undefined,
       respond: (answer: Uint8Array, h?: BusHeaders): boolean => {
         if (!msg.reply || this.closed || !this.connected) return false;
-        return msg.respond(answer, { headers: toNatsHeaders(h) });
+        return msg.respond(answer, { headers: toNatsHeaders(this.nats, h) });
       },
     };
   }
 
   private async watchStatus(): Promise<void> {
+    const { Events } = this.nats;
     for await (const s of this.nc.status()) {
       if (s.type === Events.Disconnect) {
         this.connected = false;

@@ -21,11 +21,30 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
+/** Each service logger's root: the same logger without the `service` binding. */
+const roots = new WeakMap<Logger, Logger>();
+
+function withService(root: Logger, service: string): Logger {
+  const logger = root.child({ service });
+  roots.set(logger, root);
+  return logger;
+}
+
+/**
+ * A logger whose lines carry `"service": <service>` once. pino writes a child's bindings after
+ * its parent's, so `logger.child({ service })` on a service logger would print the field twice;
+ * this rebinds from the root instead (the all-in-one names each composed service this way).
+ */
+export function serviceLogger(logger: Logger, service: string): Logger {
+  const root = roots.get(logger);
+  return root ? withService(root, service) : logger.child({ service });
+}
+
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
+  const root = pino(
     {
       level: options.level ?? 'info',
-      base: { service: options.service },
+      base: {},
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       // Lines written inside a span carry its trace id, so logs and traces join up.
       mixin() {
@@ -42,4 +61,5 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination,
   );
+  return withService(root, options.service);
 }

@@ -1,11 +1,5 @@
+import type { IngestStatus, PacketizerStatus } from '@streamgate/contracts';
 import type { MetricsCatalog } from './catalog';
-
-/** A status object as written to the store; read field by field. */
-type Status = object;
-
-const field = (status: Status, name: string): unknown => (status as Record<string, unknown>)[name];
-
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /**
  * Turns the live status a service writes each second (`status/<s>/<service>`, the public
@@ -18,23 +12,24 @@ export class StatusMetrics {
 
   constructor(readonly metrics: MetricsCatalog) {}
 
-  ingest(stream: string, status: Status): void {
-    const sourceField = field(status, 'source');
-    const source = typeof sourceField === 'string' ? sourceField : 'unknown';
-    const up = field(status, 'playing') === true || field(status, 'publishing') === true;
-    this.metrics.streamUp.set({ stream, source }, up ? 1 : 0);
-    this.count(stream, 'packets', num(field(status, 'packets_received')), (d) => this.metrics.packetsReceived.inc({ stream, track: 'all' }, d));
-    this.count(stream, 'bytes', num(field(status, 'bytes_received')), (d) => this.metrics.bytesReceived.inc({ stream, track: 'all' }, d));
-    this.count(stream, 'lost', num(field(status, 'packets_lost')), (d) => this.metrics.packetsLost.inc({ stream, track: 'all' }, d));
-    this.count(stream, 'reconnects', num(field(status, 'reconnects')), (d) => this.metrics.reconnects.inc({ stream }, d));
-    const jitter = num(field(status, 'jitter'));
-    if (jitter !== undefined) this.metrics.jitter.set({ stream, track: 'all' }, jitter);
+  ingest(stream: string, status: IngestStatus): void {
+    const up = status.source === 'rtmp' ? status.publishing : status.playing;
+    this.metrics.streamUp.set({ stream, source: status.source }, up ? 1 : 0);
+    this.count(stream, 'packets', status.packets_received, (d) => this.metrics.packetsReceived.inc({ stream, track: 'all' }, d));
+    this.count(stream, 'bytes', status.bytes_received, (d) => this.metrics.bytesReceived.inc({ stream, track: 'all' }, d));
+    if (status.source === 'rtsp') {
+      this.count(stream, 'lost', status.packets_lost, (d) => this.metrics.packetsLost.inc({ stream, track: 'all' }, d));
+      this.count(stream, 'reconnects', status.reconnects, (d) => this.metrics.reconnects.inc({ stream }, d));
+      this.metrics.jitter.set({ stream, track: 'all' }, status.jitter);
+      this.metrics.activeSource.set({ stream }, status.active_source ?? 0);
+      this.count(stream, 'switches', status.source_switches ?? 0, (d) => this.metrics.sourceSwitches.inc({ stream }, d));
+    }
   }
 
-  packetizer(stream: string, status: Status, videoCodec: string): void {
-    this.metrics.fps.set({ stream }, num(field(status, 'fps')) ?? 0);
-    this.metrics.bitrate.set({ stream }, (num(field(status, 'bitrate_kbps')) ?? 0) * 1000);
-    this.count(stream, 'frames', num(field(status, 'frames_received')), (d) => this.metrics.framesReceived.inc({ stream, track: '0', codec: videoCodec }, d));
+  packetizer(stream: string, status: PacketizerStatus, videoCodec: string): void {
+    this.metrics.fps.set({ stream }, status.fps);
+    this.metrics.bitrate.set({ stream }, status.bitrate_kbps * 1000);
+    this.count(stream, 'frames', status.frames_received, (d) => this.metrics.framesReceived.inc({ stream, track: '0', codec: videoCodec }, d));
   }
 
   /** The source stopped: the stream is down and its rates are zero until it comes back. */
@@ -50,12 +45,12 @@ export class StatusMetrics {
     await this.metrics.forgetStream(stream);
   }
 
-  private count(stream: string, what: string, total: number | undefined, inc: (delta: number) => void): void {
-    if (total === undefined) return;
+  private count(stream: string, what: string, total: number, inc: (delta: number) => void): void {
     const key = `${stream}\0${what}`;
     const last = this.totals.get(key) ?? 0;
     const delta = total >= last ? total - last : total;
     this.totals.set(key, total);
-    if (delta > 0) inc(delta);
+    // inc(0) exposes the series from the first status: "0 lost" is an answer, no series is not.
+    inc(delta);
   }
 }

@@ -1,6 +1,8 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { HTTP_BASIC_CHALLENGE } from '../access/http-credentials';
+import { SECURITY_HEADERS, limitHttpServer } from '../security/http-limits';
 
 export interface OpsServerOptions {
   host: string;
@@ -10,6 +12,11 @@ export interface OpsServerOptions {
   live?: () => boolean;
   /** Readiness: dependencies reachable and the service started. */
   ready: () => Promise<{ ready: boolean; detail: Record<string, unknown> }>;
+  /**
+   * Access check for /metrics and /healthz (the `metrics` permission when users are
+   * configured); /readyz stays open for the orchestrator's readiness probe. Default: open.
+   */
+  authorize?: (req: IncomingMessage) => Promise<{ allowed: true } | { allowed: false; status: 401 | 403 }>;
 }
 
 export interface OpsServer {
@@ -29,6 +36,15 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
+    if ((path === '/metrics' || path === '/healthz') && options.authorize) {
+      const decision = await options.authorize(req);
+      if (!decision.allowed) {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (decision.status === 401) headers['www-authenticate'] = HTTP_BASIC_CHALLENGE;
+        res.writeHead(decision.status, headers).end(JSON.stringify({ error: decision.status === 401 ? 'authentication required' : 'forbidden' }));
+        return;
+      }
+    }
     if (path === '/metrics') {
       const body = await options.registry.metrics();
       res.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
@@ -44,13 +60,13 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     }
   };
   const server: Server = createServer((req, res) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: (err as Error).message }));
     });
   });
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
+  limitHttpServer(server, { maxConnectionsPerAddress: 32, headersTimeoutMs: 5_000, requestTimeoutMs: 10_000 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

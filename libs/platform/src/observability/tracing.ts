@@ -1,9 +1,5 @@
 import { Context, Span, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { BusHeaders } from '../bus/bus';
 
 /**
@@ -22,9 +18,18 @@ export interface TracingOptions {
   immediate?: boolean;
 }
 
-export function startTracing(options: TracingOptions): boolean {
+/**
+ * Starts the SDK when an endpoint is configured. The SDK and the exporter are loaded only then:
+ * they are a third of the gateway's start-up time, and most runs export nothing.
+ */
+export async function startTracing(options: TracingOptions): Promise<boolean> {
   const endpoint = options.endpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint || sdk) return false;
+  const [{ NodeSDK }, { OTLPTraceExporter }, { BatchSpanProcessor, SimpleSpanProcessor }, { resourceFromAttributes }, { ATTR_SERVICE_NAME }] = await Promise.all([
+    import('@opentelemetry/sdk-node'), import('@opentelemetry/exporter-trace-otlp-http'), import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/resources'), import('@opentelemetry/semantic-conventions'),
+  ]);
+  if (sdk) return false;
   const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` });
   sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }),

@@ -1,6 +1,14 @@
 import type { StateStore } from '../store/state-store';
 
 /**
+ * Lease timing shared by every holder (camera and stream ownership, RTMP publishers). A dead
+ * holder is replaced within `ttlMs` plus one round: the failover budget is "detected within
+ * 2 s" (issue 13). Renewals run every `renewMs`, so a holder has to stall for
+ * `ttlMs - renewMs` (1.5 s) before it can lose a lease it still wants.
+ */
+export const LEASE_TIMING = { ttlMs: 2000, renewMs: 500, heartbeatTtlMs: 2000 } as const;
+
+/**
  * A lease on one resource: `SET key owner NX PX ttl` to take it, compare-and-renew to keep it,
  * compare-and-delete to release it, so only the holder can renew or release.
  */
@@ -15,6 +23,16 @@ export class Lease {
 
   renew(): Promise<boolean> {
     return this.store.expire(this.key, this.ttlMs, { ifValue: this.owner });
+  }
+
+  /**
+   * What a holder calls on every round: renew, or, when the key vanished (the store restarted
+   * without its data, or the key expired during a store outage) and nobody else took it,
+   * take it again. False only when someone else holds it now: the holder must stop.
+   * A store that cannot be reached rejects; that is not a reason to stop either.
+   */
+  async keep(): Promise<boolean> {
+    return (await this.renew()) || this.acquire();
   }
 
   release(): Promise<boolean> {

@@ -1,12 +1,16 @@
 import type { StateStore } from '../store/state-store';
+import { LEASE_TIMING } from './lease';
 
 export interface MembershipOptions {
   /** Role group, e.g. `ingest` or `packetizer`. */
   group: string;
   instanceId: string;
-  /** Heartbeat lifetime; an instance silent for this long is dead. Default 6000 ms. */
+  /** Heartbeat lifetime; an instance silent for this long is dead. Default LEASE_TIMING.heartbeatTtlMs. */
   ttlMs?: number;
 }
+
+/** What a heartbeat found: our key was still there, or it had to be written anew. */
+export type BeatResult = 'continued' | 'joined';
 
 /**
  * Instance heartbeats under `instances/<group>/<id>` with a TTL. `beat()` is called on a
@@ -14,17 +18,24 @@ export interface MembershipOptions {
  */
 export class Membership {
   readonly ttlMs: number;
+  private readonly since = Date.now();
 
   constructor(private readonly store: StateStore, readonly options: MembershipOptions) {
-    this.ttlMs = options.ttlMs ?? 6000;
+    this.ttlMs = options.ttlMs ?? LEASE_TIMING.heartbeatTtlMs;
   }
 
   private key(id = this.options.instanceId): string {
     return `instances/${this.options.group}/${id}`;
   }
 
-  async beat(): Promise<void> {
-    await this.store.set(this.key(), JSON.stringify({ id: this.options.instanceId, at: Date.now(), pid: process.pid }), { ttlMs: this.ttlMs });
+  /**
+   * Extends our heartbeat, or writes it when it is missing: at start, and after the store lost
+   * it (restarted without data, or we were silent past the TTL). `joined` tells the caller which.
+   */
+  async beat(): Promise<BeatResult> {
+    if (await this.store.expire(this.key(), this.ttlMs)) return 'continued';
+    await this.store.set(this.key(), JSON.stringify({ id: this.options.instanceId, since: this.since, pid: process.pid }), { ttlMs: this.ttlMs });
+    return 'joined';
   }
 
   async live(): Promise<string[]> {

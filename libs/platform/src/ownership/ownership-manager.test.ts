@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryStateStore } from '../store/memory-store';
 import { RedisStateStore } from '../store/redis-store';
 import type { StateStore } from '../store/state-store';
-import { RealServer, startRedisServer } from '../testing/real-servers';
+import { RealServer, startRedisServer } from '@streamgate/platform/testing';
 import { OwnershipManager, ReleaseReason } from './ownership-manager';
 import { preferredOwner } from './rendezvous';
 
@@ -82,7 +82,9 @@ function runOwnershipSuite(name: string, makeStore: () => Promise<StateStore>): 
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal(a.owned().length, cameras.length);
-      assert.ok(Date.now() - t0 <= 600 + 400 + 500, `takeover took ${Date.now() - t0} ms`);
+      // Heartbeat (600) and lease (400) expiry plus scheduling slack: 1524 ms was seen at a load
+      // average of 22, so the slack is 1.5 s; a takeover that waits for the 5 s loop still fails.
+      assert.ok(Date.now() - t0 <= 600 + 400 + 1500, `takeover took ${Date.now() - t0} ms`);
       await a.stop();
       await store.close();
     });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileBackedStateStore, StateFileError } from './file-store';
-import { runStoreContract } from './store-contract';
+import { runStoreContract } from '@streamgate/platform/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-store-'));
 runStoreContract('memory+file', async () => new FileBackedStateStore(join(dir, 'contract.json'), ['contract/']));

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file';
 import { MemoryStateStore } from './memory-store';
 
 export class StateFileError extends Error {
@@ -28,10 +28,7 @@ export class FileBackedStateStore extends MemoryStateStore {
     for (const [k, slot] of this.slots) {
       if (slot.expiresAt === Infinity && this.persistPrefixes.some((p) => k.startsWith(p))) entries[k] = slot.value;
     }
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ version: 1, entries }, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, this.path);
+    writeFileAtomic(this.path, `${JSON.stringify({ version: 1, entries }, null, 2)}\n`);
   }
 
   private load(): void {

@@ -1,4 +1,4 @@
 import { MemoryStateStore } from './memory-store';
-import { runStoreContract } from './store-contract';
+import { runStoreContract } from '@streamgate/platform/testing';
 
 runStoreContract('memory', async () => new MemoryStateStore());

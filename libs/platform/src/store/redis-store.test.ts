@@ -1,8 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisStateStore } from './redis-store';
-import { runStoreContract } from './store-contract';
-import { RealServer, startRedisServer } from '../testing/real-servers';
+import { RealServer, runStoreContract, startRedisServer } from '@streamgate/platform/testing';
 
 let server: RealServer | undefined;
 const url = async (): Promise<string> => {

@@ -6,6 +6,7 @@
  * packet of the access unit. Only the header bytes differ per codec: `NalPayloadScheme`.
  */
 import type { RtpPacket } from './packet/rtp-packet';
+import { FramedRtpPackets, FramedRtpWriter, framedRtpByteLength } from './packet/framed-rtp';
 import type { Sequencer } from './sequencer';
 
 export interface NalPayloadScheme {
@@ -17,10 +18,10 @@ export interface NalPayloadScheme {
   readonly aggregationHeaderSize: number;
   /** Throws the codec's encode error for a NAL unit that cannot be sent. */
   check(nalu: Uint8Array): void;
-  /** Writes the fragmentation headers into `out[0..fragmentHeaderSize)`. */
-  writeFragmentHeader(nalu: Uint8Array, start: boolean, end: boolean, out: Uint8Array): void;
-  /** Writes the aggregation packet header into `out[0..aggregationHeaderSize)`. */
-  writeAggregationHeader(nalus: readonly Uint8Array[], out: Uint8Array): void;
+  /** Writes the fragmentation headers into `out[offset..offset + fragmentHeaderSize)`. */
+  writeFragmentHeader(nalu: Uint8Array, start: boolean, end: boolean, out: Uint8Array, offset: number): void;
+  /** Writes the aggregation packet header into `out[offset..offset + aggregationHeaderSize)`. */
+  writeAggregationHeader(nalus: readonly Uint8Array[], out: Uint8Array, offset: number): void;
 }
 
 export interface NalPacketizerOptions {
@@ -50,32 +51,10 @@ export class NalPacketizer {
 
   /** Packetizes one access unit (NAL units without start codes) at RTP `timestamp`. */
   encode(nalus: readonly Uint8Array[], timestamp: number): RtpPacket[] {
-    const payloads: Uint8Array[] = [];
-    let pending: Uint8Array[] = [];
-    let pendingSize = this.scheme.aggregationHeaderSize;
-    const flush = (): void => {
-      if (pending.length === 1) payloads.push(pending[0]);
-      else if (pending.length > 1) payloads.push(this.aggregation(pending, pendingSize));
-      pending = [];
-      pendingSize = this.scheme.aggregationHeaderSize;
-    };
-    for (const nalu of nalus) {
-      this.scheme.check(nalu);
-      if (nalu.byteLength > this.maxPayloadSize) {
-        flush();
-        this.fragment(nalu, payloads);
-      } else if (this.aggregate) {
-        if (pendingSize + AGGREGATED_SIZE_FIELD + nalu.byteLength > this.maxPayloadSize) flush();
-        pending.push(nalu);
-        pendingSize += AGGREGATED_SIZE_FIELD + nalu.byteLength;
-      } else {
-        payloads.push(nalu);
-      }
-    }
-    flush();
-    return payloads.map((payload, i) => ({
+    const plan = this.plan(nalus);
+    return plan.map((payload, i) => ({
       header: {
-        marker: i === payloads.length - 1,
+        marker: i === plan.length - 1,
         payloadType: this.payloadType,
         sequenceNumber: this.sequencer.nextSequenceNumber(),
         timestamp: timestamp >>> 0,
@@ -83,32 +62,96 @@ export class NalPacketizer {
         csrc: [],
         padding: false,
       },
-      payload,
+      // A NAL unit sent alone is a view of the input; fragments and aggregates are built.
+      payload: payload.kind === 'single' ? payload.nalu : this.buildPayload(payload),
     }));
   }
 
-  private fragment(nalu: Uint8Array, out: Uint8Array[]): void {
-    const { nalHeaderSize, fragmentHeaderSize } = this.scheme;
-    const chunk = this.maxPayloadSize - fragmentHeaderSize;
-    for (let pos = nalHeaderSize; pos < nalu.byteLength; pos += chunk) {
-      const end = Math.min(pos + chunk, nalu.byteLength);
-      const p = new Uint8Array(fragmentHeaderSize + end - pos);
-      this.scheme.writeFragmentHeader(nalu, pos === nalHeaderSize, end === nalu.byteLength, p);
-      p.set(nalu.subarray(pos, end), fragmentHeaderSize);
-      out.push(p);
+  /**
+   * The same packets as `encode`, written once into one buffer, RFC 4571-framed after
+   * `headroom` free bytes (FramedRtpWriter): no payload or packet is built on its own.
+   */
+  encodeFramed(nalus: readonly Uint8Array[], timestamp: number, headroom = 0): FramedRtpPackets {
+    const plan = this.plan(nalus);
+    let size = headroom;
+    for (const p of plan) size += framedRtpByteLength(this.payloadSize(p));
+    const writer = new FramedRtpWriter(size, headroom);
+    for (let i = 0; i < plan.length; i++) {
+      const p = plan[i];
+      const at = writer.begin(this.payloadSize(p), {
+        marker: i === plan.length - 1, payloadType: this.payloadType, sequenceNumber: this.sequencer.nextSequenceNumber(),
+        timestamp, ssrc: this.sequencer.ssrc,
+      });
+      this.writePayload(p, writer.buffer, at);
     }
+    return writer.done();
   }
 
-  private aggregation(nalus: readonly Uint8Array[], size: number): Uint8Array {
-    const out = new Uint8Array(size);
-    let pos = this.scheme.aggregationHeaderSize;
-    for (const n of nalus) {
-      out[pos] = n.byteLength >> 8;
-      out[pos + 1] = n.byteLength & 0xff;
-      out.set(n, pos + AGGREGATED_SIZE_FIELD);
-      pos += AGGREGATED_SIZE_FIELD + n.byteLength;
+  /** What each packet of the access unit carries, in order (nothing is copied yet). */
+  private plan(nalus: readonly Uint8Array[]): PayloadPlan[] {
+    const plan: PayloadPlan[] = [];
+    let pending: Uint8Array[] = [];
+    let pendingSize = this.scheme.aggregationHeaderSize;
+    const flush = (): void => {
+      if (pending.length === 1) plan.push({ kind: 'single', nalu: pending[0] });
+      else if (pending.length > 1) plan.push({ kind: 'aggregate', nalus: pending, size: pendingSize });
+      pending = [];
+      pendingSize = this.scheme.aggregationHeaderSize;
+    };
+    const { nalHeaderSize, fragmentHeaderSize } = this.scheme;
+    const chunk = this.maxPayloadSize - fragmentHeaderSize;
+    for (const nalu of nalus) {
+      this.scheme.check(nalu);
+      if (nalu.byteLength > this.maxPayloadSize) {
+        flush();
+        for (let pos = nalHeaderSize; pos < nalu.byteLength; pos += chunk) {
+          plan.push({ kind: 'fragment', nalu, from: pos, to: Math.min(pos + chunk, nalu.byteLength) });
+        }
+      } else if (this.aggregate) {
+        if (pendingSize + AGGREGATED_SIZE_FIELD + nalu.byteLength > this.maxPayloadSize) flush();
+        pending.push(nalu);
+        pendingSize += AGGREGATED_SIZE_FIELD + nalu.byteLength;
+      } else {
+        plan.push({ kind: 'single', nalu });
+      }
     }
-    this.scheme.writeAggregationHeader(nalus, out);
+    flush();
+    return plan;
+  }
+
+  private payloadSize(p: PayloadPlan): number {
+    if (p.kind === 'single') return p.nalu.byteLength;
+    if (p.kind === 'fragment') return this.scheme.fragmentHeaderSize + p.to - p.from;
+    return p.size;
+  }
+
+  private buildPayload(p: PayloadPlan): Uint8Array {
+    const out = new Uint8Array(this.payloadSize(p));
+    this.writePayload(p, out, 0);
     return out;
   }
+
+  private writePayload(p: PayloadPlan, out: Uint8Array, offset: number): void {
+    if (p.kind === 'single') {
+      out.set(p.nalu, offset);
+    } else if (p.kind === 'fragment') {
+      this.scheme.writeFragmentHeader(p.nalu, p.from === this.scheme.nalHeaderSize, p.to === p.nalu.byteLength, out, offset);
+      out.set(p.nalu.subarray(p.from, p.to), offset + this.scheme.fragmentHeaderSize);
+    } else {
+      let pos = offset + this.scheme.aggregationHeaderSize;
+      for (const n of p.nalus) {
+        out[pos] = n.byteLength >> 8;
+        out[pos + 1] = n.byteLength & 0xff;
+        out.set(n, pos + AGGREGATED_SIZE_FIELD);
+        pos += AGGREGATED_SIZE_FIELD + n.byteLength;
+      }
+      this.scheme.writeAggregationHeader(p.nalus, out, offset);
+    }
+  }
 }
+
+/** One packet's payload: a NAL unit alone, a fragment of one, or an aggregation of several. */
+type PayloadPlan =
+  | { kind: 'single'; nalu: Uint8Array }
+  | { kind: 'fragment'; nalu: Uint8Array; from: number; to: number }
+  | { kind: 'aggregate'; nalus: Uint8Array[]; size: number };

@@ -1,43 +1,69 @@
 /**
- * Receiver statistics of one RTP stream as RFC 3550 defines them:
- *  - Appendix A.3: expected = extended highest sequence number - base + 1; lost = expected -
- *    received (late packets count as received, duplicates are not recorded here).
- *  - Appendix A.8: interarrival jitter J += (|D(i-1,i)| - J) / 16, where D is the difference of
- *    the relative transit times of two consecutive packets, in RTP clock units (§6.4.1).
- * A source that restarts (new SSRC, sequence reset) starts new A.1 state; the counts of the
- * sources before it are kept as totals, so `lost` never drops when a camera reconnects.
+ * Receiver statistics of one RTP stream, RFC 3550, the one copy every receiver uses (the
+ * packetizer's reorder buffer, ingest's track receivers and their receiver reports):
+ *  - Appendix A.1: extended highest sequence number (cycles), a new source on an SSRC change
+ *    or when two sequential packets follow a jump beyond MAX_DROPOUT (the sender restarted);
+ *  - Appendix A.3: expected = extended highest - base + 1; lost = expected - received (late
+ *    packets count as received); fraction lost per report interval;
+ *  - Appendix A.8: interarrival jitter J += (|D(i-1,i)| - J) / 16, in RTP clock units;
+ *  - §6.4.1: the report block of a receiver report, LSR/DLSR from the last sender report.
+ * The losses of earlier sources are kept, so `packetsLost` never drops when a camera restarts.
+ * Time is passed in (ms): deterministic.
+ *
+ * Two ways in: `receive` runs A.1 on raw arrivals (ingest); a caller that already orders
+ * packets and decides on new sources itself (ReorderBuffer, with the A.1 probation) uses
+ * `startSource` + `record`.
  */
+import type { ReportBlock } from './rtcp/report-block';
 import { seqDiff, timestampDiff } from './sequence';
 
-interface SourceCounts {
+const SEQ_MOD = 0x10000;
+/** RFC 3550 A.1 defaults. */
+const MAX_DROPOUT = 3000;
+const MAX_MISORDER = 100;
+
+interface SourceState {
+  ssrc: number | undefined;
   baseSeq: number;
   maxSeq: number;
+  /** Shifted count of sequence wraps (A.1 `cycles`). */
   cycles: number;
+  /** A.1 `bad_seq`: the sequence number that would confirm a restart. */
+  badSeq: number;
   received: number;
+  expectedPrior: number;
+  receivedPrior: number;
+  /** Middle 32 bits of the last SR's NTP time and when it arrived (LSR/DLSR). */
+  lastSr?: { middle: number; arrivalMs: number };
 }
 
 export class ReceptionStats {
-  private source: SourceCounts | undefined;
+  private source: SourceState | undefined;
+  /** Totals of the sources before the current one. */
   private priorExpected = 0;
   private priorReceived = 0;
+  private lostBefore = 0;
   private previous: { arrivalMs: number; timestamp: number } | undefined;
   private jitter = 0;
 
   constructor(readonly clockRate: number) {}
 
-  /** Packets expected from the sequence numbers seen (all sources). */
-  get expected(): number {
-    const s = this.source;
-    return this.priorExpected + (s ? s.cycles + s.maxSeq - s.baseSeq + 1 : 0);
+  get ssrc(): number | undefined {
+    return this.source?.ssrc;
   }
 
-  get received(): number {
+  /** Packets expected from the sequence numbers seen (all sources). */
+  get expected(): number {
+    return this.priorExpected + (this.source ? this.expectedOf(this.source) : 0);
+  }
+
+  get packetsReceived(): number {
     return this.priorReceived + (this.source?.received ?? 0);
   }
 
-  /** Cumulative packets lost (never negative: duplicates and early packets can push it below 0). */
-  get lost(): number {
-    return Math.max(0, this.expected - this.received);
+  /** Cumulative packets lost, all sources (each never below 0: duplicates can push it there). */
+  get packetsLost(): number {
+    return this.lostBefore + (this.source ? Math.max(0, this.lostOf(this.source)) : 0);
   }
 
   /** Interarrival jitter in RTP clock units. */
@@ -50,30 +76,90 @@ export class ReceptionStats {
   }
 
   /** A new source (first packet, SSRC change, sequence restart) begins at `seq` (A.1 init_seq). */
-  startSource(seq: number): void {
-    if (this.source) {
-      this.priorExpected += this.source.cycles + this.source.maxSeq - this.source.baseSeq + 1;
-      this.priorReceived += this.source.received;
+  startSource(seq: number, ssrc?: number): void {
+    const s = this.source;
+    if (s) {
+      this.priorExpected += this.expectedOf(s);
+      this.priorReceived += s.received;
+      this.lostBefore += Math.max(0, this.lostOf(s));
     }
-    this.source = { baseSeq: seq, maxSeq: seq, cycles: 0, received: 0 };
+    this.source = { ssrc, baseSeq: seq, maxSeq: seq, cycles: 0, badSeq: SEQ_MOD + 1, received: 0, expectedPrior: 0, receivedPrior: 0 };
     this.previous = undefined;
   }
 
-  /** One unique packet of the current source, as it arrived. */
+  /** One unique packet of the current source, as it arrived (in or out of order). */
   record(seq: number, timestamp: number, arrivalMs: number): void {
     const s = this.source;
     if (!s) return;
     s.received++;
     if (seqDiff(s.maxSeq, seq) > 0) {
       // A.1: the sequence number wrapped when it moved forward but got numerically smaller.
-      if (seq < s.maxSeq) s.cycles += 0x10000;
+      if (seq < s.maxSeq) s.cycles += SEQ_MOD;
       s.maxSeq = seq;
     }
     const p = this.previous;
     if (p) {
+      // A.8: D(i-1, i) = (R_i - R_{i-1}) - (S_i - S_{i-1}), in timestamp units.
       const d = ((arrivalMs - p.arrivalMs) * this.clockRate) / 1000 - timestampDiff(p.timestamp, timestamp);
       this.jitter += (Math.abs(d) - this.jitter) / 16;
     }
     this.previous = { arrivalMs, timestamp };
+  }
+
+  /** One RTP packet as it arrived, A.1 `update_seq` deciding what it means. */
+  receive(ssrc: number, seq: number, timestamp: number, arrivalMs: number): void {
+    const s = this.source;
+    if (!s || s.ssrc !== ssrc) {
+      this.startSource(seq, ssrc);
+    } else {
+      const udelta = (seq - s.maxSeq) & 0xffff;
+      if (udelta >= MAX_DROPOUT && udelta <= SEQ_MOD - MAX_MISORDER) {
+        // A very large jump: two sequential packets after it mean the sender restarted.
+        if (seq !== s.badSeq) {
+          s.badSeq = (seq + 1) & 0xffff;
+          return;
+        }
+        this.startSource(seq, ssrc);
+      }
+      // else in order with a permissible gap, or a duplicate / reordered packet (counted).
+    }
+    this.record(seq, timestamp, arrivalMs);
+  }
+
+  /** An RTCP SR of the source arrived (RFC 3550 §6.4.1 LSR). */
+  senderReport(ssrc: number, ntpMiddle32: number, arrivalMs: number): void {
+    if (this.source && this.source.ssrc === ssrc) this.source.lastSr = { middle: ntpMiddle32, arrivalMs };
+  }
+
+  /** The report block for an RR sent at `nowMs`; moves the interval counters (A.3). */
+  reportBlock(nowMs: number): ReportBlock | undefined {
+    const s = this.source;
+    if (!s || s.ssrc === undefined) return undefined;
+    const expected = this.expectedOf(s);
+    const expectedInterval = expected - s.expectedPrior;
+    const receivedInterval = s.received - s.receivedPrior;
+    s.expectedPrior = expected;
+    s.receivedPrior = s.received;
+    const lostInterval = expectedInterval - receivedInterval;
+    const fractionLost = expectedInterval === 0 || lostInterval <= 0 ? 0 : Math.min(255, Math.floor((lostInterval * 256) / expectedInterval));
+    return {
+      ssrc: s.ssrc,
+      fractionLost,
+      // 24-bit signed on the wire.
+      cumulativeLost: Math.max(-0x800000, Math.min(0x7fffff, this.lostOf(s))),
+      extendedHighestSequence: (s.cycles + s.maxSeq) >>> 0,
+      jitter: Math.floor(this.jitter) >>> 0,
+      lastSenderReport: s.lastSr?.middle ?? 0,
+      // Units of 1/65536 s.
+      delaySinceLastSenderReport: s.lastSr ? Math.min(0xffffffff, Math.floor(((nowMs - s.lastSr.arrivalMs) * 65536) / 1000)) : 0,
+    };
+  }
+
+  private expectedOf(s: SourceState): number {
+    return s.cycles + s.maxSeq - s.baseSeq + 1;
+  }
+
+  private lostOf(s: SourceState): number {
+    return this.expectedOf(s) - s.received;
   }
 }

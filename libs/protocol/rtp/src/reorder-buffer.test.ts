@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { parseRtpPacket, RtpPacket, RtpParseError } from './packet/rtp-packet';
 import { OrderedPacket, ReorderBuffer } from './reorder-buffer';
 import { seqAdd } from './sequence';
-import { applyDamage, damageArbitrary, hexToBytes, PacketFixture } from './testing/packet-streams';
+import { applyDamage, damageArbitrary, hexToBytes, PacketFixture } from '@streamgate/protocol-rtp/testing';
 
 // dist/libs/protocol/rtp/src → repository root
 const FIXTURES = join(__dirname, '../../../../../libs/protocol/rtp/fixtures');
@@ -36,7 +36,7 @@ describe('ReorderBuffer with the captured tables', () => {
         assert.equal(out[0].packet, p);
         assert.equal(out[0].newSource, i === 0);
       });
-      assert.equal(b.stats.lost, 0);
+      assert.equal(b.stats.packetsLost, 0);
       assert.equal(b.stats.expected, packets.length);
     });
   }
@@ -48,7 +48,7 @@ describe('ReorderBuffer with the captured tables', () => {
     const b = new ReorderBuffer({ clockRate: 90000 });
     const out = feed(b, shuffled);
     assert.deepEqual(seqs(out), packets.map((p) => p.header.sequenceNumber));
-    assert.equal(b.stats.lost, 0);
+    assert.equal(b.stats.packetsLost, 0);
     assert.equal(b.heldPackets, 0);
   });
 });
@@ -65,7 +65,7 @@ describe('ReorderBuffer symptoms', () => {
     const out = feed(b, [pkt(10), pkt(10), pkt(12), pkt(12), pkt(11), pkt(11)]);
     assert.deepEqual(seqs(out), [10, 11, 12]);
     assert.equal(b.counters.duplicates, 3);
-    assert.equal(b.stats.lost, 0);
+    assert.equal(b.stats.packetsLost, 0);
   });
 
   test('a lost packet is given up after maxDelayMs and counted lost; its late arrival is dropped', () => {
@@ -74,7 +74,7 @@ describe('ReorderBuffer symptoms', () => {
     assert.deepEqual(seqs(b.push(pkt(3), 10)), []);
     assert.deepEqual(seqs(b.push(pkt(4), 50)), []);
     assert.deepEqual(seqs(b.push(pkt(5), 110)), [3, 4, 5]);
-    assert.equal(b.stats.lost, 1);
+    assert.equal(b.stats.packetsLost, 1);
     assert.deepEqual(seqs(b.push(pkt(2), 120)), []);
     assert.equal(b.counters.late, 1);
   });
@@ -92,14 +92,14 @@ describe('ReorderBuffer symptoms', () => {
     b.push(pkt(1), 0);
     const out = feed(b, [3, 4, 5, 6].map((s) => pkt(s)), () => 0);
     assert.deepEqual(seqs(out), [3, 4, 5, 6]);
-    assert.equal(b.stats.lost, 1);
+    assert.equal(b.stats.packetsLost, 1);
   });
 
   test('a jump beyond the window flushes what is held and continues', () => {
     const b = new ReorderBuffer({ clockRate: 90000, maxPackets: 8, maxDelayMs: 1e9 });
     const out = feed(b, [1, 3, 4, 200, 201].map((s) => pkt(s)), () => 0);
     assert.deepEqual(seqs(out), [1, 3, 4, 200, 201]);
-    assert.equal(b.stats.lost, 196);
+    assert.equal(b.stats.packetsLost, 196);
     assert.ok(out.every((o, i) => o.newSource === (i === 0)));
   });
 
@@ -110,7 +110,7 @@ describe('ReorderBuffer symptoms', () => {
       [1, 100, true], [1, 102, false], [2, 7, true], [2, 8, false], [2, 9, false],
     ]);
     assert.equal(b.counters.resyncs, 1);
-    assert.equal(b.stats.lost, 1);
+    assert.equal(b.stats.packetsLost, 1);
   });
 
   test('one stray packet with another SSRC does not disturb the stream', () => {
@@ -127,7 +127,7 @@ describe('ReorderBuffer symptoms', () => {
     const out = feed(b, [pkt(40000), pkt(40001), pkt(5), pkt(6), pkt(7)]);
     assert.deepEqual(out.map((o) => [o.packet.header.sequenceNumber, o.newSource]), [[40000, true], [40001, false], [5, true], [6, false], [7, false]]);
     assert.equal(b.counters.resyncs, 1);
-    assert.equal(b.stats.lost, 0);
+    assert.equal(b.stats.packetsLost, 0);
   });
 
   test('interarrival jitter (RFC 3550 A.8): zero for a steady sender, grows with arrival noise', () => {
@@ -176,7 +176,7 @@ describe('ReorderBuffer properties (seeded from the captured tables)', () => {
         assert.ok(!seen.has(key) || b.counters.resyncs > 0, `released twice: ${key}`);
         seen.add(key);
       }
-      assert.ok(b.stats.lost >= 0);
+      assert.ok(b.stats.packetsLost >= 0);
     }), { seed: 3550, numRuns: 500 });
   });
 

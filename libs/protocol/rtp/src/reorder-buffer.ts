@@ -119,6 +119,12 @@ export class ReorderBuffer {
       return out;
     }
     this.stats.record(seq, timestamp, arrivalMs);
+    if (d === 0 && this.held.size === 0) {
+      // The next one with nothing waiting (almost every packet): through at once, nothing held.
+      this.emit(packet, arrivalMs, out);
+      this.next = seqAdd(this.next, 1);
+      return out;
+    }
     if (d >= this.maxPackets) {
       // Beyond the window: what is held can never complete.
       this.releaseAll(out);
@@ -188,7 +194,7 @@ export class ReorderBuffer {
   private releaseInOrder(out: OrderedPacket[]): void {
     for (let e = this.held.get(this.next); e; e = this.held.get(this.next)) {
       this.held.delete(this.next);
-      this.emit(e, out);
+      this.emit(e.packet, e.arrivalMs, out);
       this.next = seqAdd(this.next, 1);
     }
   }
@@ -200,10 +206,10 @@ export class ReorderBuffer {
     }
   }
 
-  private emit(e: Held, out: OrderedPacket[]): void {
-    const seq = e.packet.header.sequenceNumber;
+  private emit(packet: RtpPacket, arrivalMs: number, out: OrderedPacket[]): void {
+    const seq = packet.header.sequenceNumber;
     this.released[seq % HISTORY] = seq;
-    out.push({ packet: e.packet, arrivalMs: e.arrivalMs, newSource: this.sourceStartPending });
+    out.push({ packet, arrivalMs, newSource: this.sourceStartPending });
     this.sourceStartPending = false;
   }
 

@@ -6,7 +6,8 @@ import { RtpWallClock } from './rtp-wallclock';
 
 test('sender-report mapping does not move with arrival jitter (ffmpeg "Non-monotonous DTS" symptom)', () => {
   fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 50, maxLength: 200 }), fc.nat(0xffffffff), (jitters, base) => {
-    const clock = new RtpWallClock({ clockRate: 48000, decayMsPerSecond: 0 });
+    // Never settled: the least-delayed unit of the whole run anchors it (see the slew test).
+    const clock = new RtpWallClock({ clockRate: 48000, decayMsPerSecond: 0, settleMs: Infinity });
     const start = 1_700_000_000_000;
     jitters.forEach((j, i) => clock.observe((base + i * 1024) >>> 0, start + (i * 1024 * 1000) / 48000 + j));
     const minJitter = Math.min(...jitters);
@@ -33,4 +34,35 @@ test('a timeline jump re-anchors', () => {
   clock.observe(900000000, 80);
   assert.equal(clock.rtpAt(80), 900000000);
   assert.equal(new RtpWallClock({ clockRate: 90000 }).rtpAt(5), undefined);
+});
+
+test('settled, a less-delayed source moves the mapping by at most slewMsPerSecond (ffmpeg shifts its timestamps by every move)', () => {
+  // A source that came back: its first units arrived 60 ms later than the ones after them.
+  const clock = new RtpWallClock({ clockRate: 48000, decayMsPerSecond: 0 });
+  const start = 1_700_000_000_000;
+  const frameMs = 1024 / 48;
+  let i = 0;
+  const feed = (untilMs: number, delayMs: number): void => {
+    for (; i * frameMs < untilMs; i++) clock.observe((i * 1024) >>> 0, start + i * frameMs + delayMs);
+  };
+  feed(10_000, 60);
+  const before = clock.rtpAt(start + 10_000) ?? NaN;
+  // Sender reports 5 s apart: the mapping never moves more than 10 ms (2 ms/s) between two.
+  let previous = before;
+  for (let t = 15_000; t <= 60_000; t += 5000) {
+    feed(t, 0);
+    const now = clock.rtpAt(start + t) ?? NaN;
+    const movedMs = (timestampDiff(previous, now) - 5000 * 48) / 48;
+    assert.ok(movedMs >= 0 && movedMs <= 10 + 0.05, `moved ${movedMs} ms in 5 s`);
+    previous = now;
+  }
+  const movedMs = (timestampDiff(before, clock.rtpAt(start + 10_000) ?? NaN)) / 48;
+  assert.ok(movedMs > 59 && movedMs <= 60.05, `and it reached the less-delayed mapping (${movedMs} ms of 60)`);
+});
+
+test('within settleMs of anchoring, the least-delayed unit moves the mapping at once', () => {
+  const clock = new RtpWallClock({ clockRate: 90000, decayMsPerSecond: 0 });
+  clock.observe(0, 1000 + 80);
+  clock.observe(3600, 1040 + 10);
+  assert.equal(clock.rtpAt(1040 + 10), 3600);
 });

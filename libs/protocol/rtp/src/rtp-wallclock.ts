@@ -8,6 +8,12 @@ import { timestampDiff, wrapTimestamp } from './sequence';
  * `media time − arrival time` seen, which only changes when a unit arrives earlier relative to
  * its timestamp than any before. It decays slowly so a source clock that runs a little slow
  * is followed, and it resets when the RTP timeline jumps.
+ *
+ * Once settled (`settleMs` after it was anchored), a less-delayed unit moves the mapping no
+ * faster than `slewMsPerSecond`: ffmpeg re-derives every timestamp from each sender report,
+ * so a mapping that moved 20 ms between two reports moved that reader's timestamps back 20 ms
+ * (an AAC frame is 21 ms: "non-monotonous DTS"). That happened when a source came back (a
+ * camera reconnect, an ingest takeover) and its first units arrived later than the ones after.
  */
 export interface RtpWallClockOptions {
   clockRate: number;
@@ -15,6 +21,10 @@ export interface RtpWallClockOptions {
   decayMsPerSecond?: number;
   /** A change of the offset larger than this is a timeline jump: re-anchor. Default 1000 ms. */
   jumpMs?: number;
+  /** How long after anchoring a less-delayed unit moves the mapping at once. Default 2000 ms (egress anchors on a GOP of that age). */
+  settleMs?: number;
+  /** After that, how fast it may move toward a less-delayed unit, ms per second. Default 2. */
+  slewMsPerSecond?: number;
 }
 
 export class RtpWallClock {
@@ -23,12 +33,19 @@ export class RtpWallClock {
   /** Largest (media ms − arrival ms) seen, decayed; the anchor of the mapping. */
   private offsetMs: number | undefined;
   private offsetAtMs = 0;
+  /** When the mapping was anchored (first unit, or a jump). */
+  private anchoredAtMs = 0;
+  private lastObservedAtMs = 0;
   private readonly decay: number;
   private readonly jumpMs: number;
+  private readonly settleMs: number;
+  private readonly slew: number;
 
   constructor(private readonly options: RtpWallClockOptions) {
     this.decay = options.decayMsPerSecond ?? 1;
     this.jumpMs = options.jumpMs ?? 1000;
+    this.settleMs = options.settleMs ?? 2000;
+    this.slew = options.slewMsPerSecond ?? 2;
   }
 
   /** One unit with RTP timestamp `rtp` arrived at `arrivalMs` (Unix ms). */
@@ -37,10 +54,20 @@ export class RtpWallClock {
     this.lastRtp = rtp >>> 0;
     const offset = (this.extended * 1000) / this.options.clockRate - arrivalMs;
     const current = this.current(arrivalMs);
-    if (current === undefined || offset > current || current - offset > this.jumpMs) {
-      this.offsetMs = offset;
-      this.offsetAtMs = arrivalMs;
+    const sinceLast = Math.max(0, arrivalMs - this.lastObservedAtMs);
+    this.lastObservedAtMs = arrivalMs;
+    if (current === undefined || Math.abs(offset - current) > this.jumpMs) {
+      this.anchor(offset, arrivalMs);
+      this.anchoredAtMs = arrivalMs;
+    } else if (offset > current) {
+      const settled = arrivalMs - this.anchoredAtMs >= this.settleMs;
+      this.anchor(settled ? Math.min(offset, current + (sinceLast / 1000) * this.slew) : offset, arrivalMs);
     }
+  }
+
+  private anchor(offsetMs: number, atMs: number): void {
+    this.offsetMs = offsetMs;
+    this.offsetAtMs = atMs;
   }
 
   /** The RTP timestamp (32-bit) that corresponds to `nowMs`, or undefined before any unit. */

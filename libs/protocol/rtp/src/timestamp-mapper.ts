@@ -10,14 +10,19 @@
  * access unit when that is longer (a real gap), so that tracks re-anchored together stay
  * roughly aligned. Small backward steps pass through because B-frames make presentation
  * timestamps non-monotonic in decode order (RFC 6184 §5.1); audio uses maxBackward 0.
- * Output starts at `outputBase` (random, RFC 3550 §5.1) and is wrapped to 32 bits.
+ * Output starts at `outputBase` (random, RFC 3550 §5.1) and is wrapped to 32 bits; with
+ * `onArrivalClock` it starts at `outputBase` plus the first unit's arrival time (Unix ms) in
+ * the clock, so two mappers with one base that start at different times (a packetizer taking
+ * a stream over from one that died) put the same live unit at about the same output timestamp.
  */
 import { timestampDiff, wrapTimestamp } from './sequence';
 
 export interface TimestampMapperOptions {
   clockRate: number;
-  /** First output timestamp. */
+  /** First output timestamp (with `onArrivalClock`: plus the first arrival time in the clock). */
   outputBase: number;
+  /** The timeline is `outputBase` + arrival time (Unix ms) in the clock from the first unit on. Default false. */
+  onArrivalClock?: boolean;
   /** Largest forward step taken as continuous, seconds. Default 10. */
   maxForwardSeconds?: number;
   /** Largest backward step taken as reordering, seconds. Default 1 (B-frames); 0 for audio. */
@@ -69,7 +74,7 @@ export class TimestampMapper {
     const a = this.anchor;
     let out: number;
     if (a === undefined) {
-      out = this.options.outputBase;
+      out = this.options.onArrivalClock ? wrapTimestamp(this.options.outputBase + Math.round((arrivalMs * this.options.clockRate) / 1000)) : this.options.outputBase;
       this.anchor = { highestIn: ts, highestOut: out, previousIn: ts };
     } else {
       const delta = timestampDiff(a.highestIn, ts);

@@ -69,13 +69,3 @@ export function mediaFmtp(media: SdpMedia, payloadType = Number(media.formats[0]
   }
   return undefined;
 }
-
-/**
- * Resolves a media `a=control` against the base URL (RFC 2326 §C.1.1): absolute URLs stay, `*`
- * means the base itself, anything else is appended to the base with a `/`.
- */
-export function resolveControl(base: string, control: string | undefined): string {
-  if (control === undefined || control === '' || control === '*') return base;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(control)) return control;
-  return `${base.replace(/\/+$/, '')}/${control.replace(/^\/+/, '')}`;
-}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { SdpParseError } from './errors';
 import { parseSdp, serializeSdp } from './session-description';
-import { getAttribute, mediaFmtp, mediaFormat, mediaRtpMap, parseRtpMap, resolveControl } from './media-attributes';
+import { getAttribute, mediaFmtp, mediaFormat, mediaRtpMap, parseRtpMap } from './media-attributes';
 
 // dist/libs/protocol/sdp/src → repository root
 const FIXTURES = join(__dirname, '../../../../../libs/protocol/sdp/fixtures');
@@ -54,15 +54,6 @@ describe('parseSdp with real descriptions', () => {
       undefined,
       { payloadType: 8, encoding: 'PCMA', clockRate: 16000 },
     ]);
-  });
-});
-
-describe('resolveControl (RFC 2326 §C.1.1)', () => {
-  test('relative, absolute, star', () => {
-    assert.equal(resolveControl('rtsp://h/test/', 'stream=0'), 'rtsp://h/test/stream=0');
-    assert.equal(resolveControl('rtsp://h/test', 'trackID=1'), 'rtsp://h/test/trackID=1');
-    assert.equal(resolveControl('rtsp://h/test', 'rtsp://x/y'), 'rtsp://x/y');
-    assert.equal(resolveControl('rtsp://h/test', '*'), 'rtsp://h/test');
   });
 });
 

@@ -41,3 +41,18 @@ describe('RtspReader against GStreamer RTSP server', () => {
     }
   });
 });
+
+describe('RtspReader with credentials (GStreamer RTSP server with Digest auth)', () => {
+  it('answers the Digest challenge and plays; wrong credentials fail with 401', async () => {
+    const server = await startGstRtspServer({ mounts: ['cam'], auth: { method: 'digest', user: 'u', password: 'p-secret' } });
+    try {
+      const reader = await RtspReader.open(server.url('cam'), { transport: 'tcp', credentials: { username: 'u', password: 'p-secret' } });
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.ok(reader.stats().tracks[0].packets > 5);
+      await reader.close();
+      await assert.rejects(RtspReader.open(server.url('cam'), { transport: 'tcp', credentials: { username: 'u', password: 'nope' } }), /401/);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { connect, Socket } from 'node:net';
+import { ClientAuthenticator } from '@streamgate/protocol-rtsp';
 import { bindUdpPortPair, UdpSocketPair } from '../ports';
 import { InterleavedFrameHead, RtspProtocolError, RtspResponse, RtspStreamParser } from './rtsp-stream-parser';
 import { RtpCounter, RtpTrackStats } from './rtp-counter';
@@ -20,6 +22,8 @@ export interface RtspReaderOptions {
   /** Kernel receive buffer for UDP sockets, bytes (capped by net.core.rmem_max). */
   udpReceiveBuffer?: number;
   userAgent?: string;
+  /** Answer 401 challenges (Digest or Basic) with these, through protocol-rtsp's ClientAuthenticator. */
+  credentials?: { username: string; password: string };
 }
 
 export interface ReaderTrackStats extends RtpTrackStats {
@@ -38,7 +42,7 @@ export interface RtspReaderStats {
 }
 
 export class RtspRequestError extends Error {
-  constructor(readonly method: string, readonly status: number, reason: string) {
+  constructor(readonly method: string, readonly status: number, reason: string, readonly challenges: string[] = []) {
     super(`${method} answered ${status} ${reason}`);
     this.name = 'RtspRequestError';
   }
@@ -70,13 +74,15 @@ export class RtspReader {
   private closing = false;
   private closedByServer = false;
   private error: string | undefined;
+  private readonly auth: ClientAuthenticator | undefined;
 
   private constructor(
     private readonly url: string,
     private readonly socket: Socket,
-    private readonly o: Required<Omit<RtspReaderOptions, 'keepaliveMs'>> & { keepaliveMs?: number },
+    private readonly o: Required<Omit<RtspReaderOptions, 'keepaliveMs' | 'credentials'>> & Pick<RtspReaderOptions, 'keepaliveMs' | 'credentials'>,
   ) {
     this.sessionUrl = url;
+    this.auth = o.credentials ? new ClientAuthenticator(o.credentials, () => randomBytes(8).toString('hex')) : undefined;
     const parser = new RtspStreamParser((r) => this.onResponse(r), (f) => this.onFrame(f));
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -232,10 +238,26 @@ export class RtspReader {
     this.pending.delete(cseq);
     clearTimeout(p.timer);
     if (r.status === 200) p.resolve(r);
-    else p.reject(new RtspRequestError(p.method, r.status, r.reason));
+    else p.reject(new RtspRequestError(p.method, r.status, r.reason, r.challenges));
   }
 
-  private request(method: string, url: string, headers: Record<string, string>, timeoutMs = this.o.timeoutMs): Promise<RtspResponse> {
+  /** One request; a 401 is answered once with the credentials (and again on a stale nonce). */
+  private async request(method: string, url: string, headers: Record<string, string>, timeoutMs = this.o.timeoutMs): Promise<RtspResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const authorization = this.auth?.authorize(method, url);
+      try {
+        const r = await this.send(method, url, authorization ? { ...headers, Authorization: authorization } : headers, timeoutMs);
+        this.auth?.accepted();
+        return r;
+      } catch (e) {
+        if (!(e instanceof RtspRequestError) || e.status !== 401 || !this.auth || attempt >= 2) throw e;
+        const decision = this.auth.unauthorized(e.challenges, authorization !== undefined);
+        if (!decision.retry) throw e;
+      }
+    }
+  }
+
+  private send(method: string, url: string, headers: Record<string, string>, timeoutMs: number): Promise<RtspResponse> {
     const cseq = ++this.cseq;
     const lines = [`${method} ${url} RTSP/1.0`, `CSeq: ${cseq}`, `User-Agent: ${this.o.userAgent}`];
     if (this.session) lines.push(`Session: ${this.session}`);

@@ -9,6 +9,8 @@ export interface RtspResponse {
   reason: string;
   /** Header names lower-cased; a repeated header keeps its last value. */
   headers: Map<string, string>;
+  /** Every WWW-Authenticate value, in order (a server sends one per scheme). */
+  challenges: string[];
   body: string;
 }
 
@@ -128,11 +130,15 @@ export class RtspStreamParser {
     const m = /^RTSP\/1\.0 (\d{3}) ?(.*)$/.exec(lines[0]);
     if (!m) throw new RtspProtocolError(`not an RTSP response: ${JSON.stringify(lines[0].slice(0, 80))}`);
     const headers = new Map<string, string>();
+    const challenges: string[] = [];
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');
-      if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      headers.set(name, line.slice(colon + 1).trim());
+      if (name === 'www-authenticate') challenges.push(line.slice(colon + 1).trim());
     }
-    const response: RtspResponse = { status: Number(m[1]), reason: m[2], headers, body: '' };
+    const response: RtspResponse = { status: Number(m[1]), reason: m[2], headers, challenges, body: '' };
     const length = Number(headers.get('content-length') ?? 0);
     if (length > 0) {
       this.state = { kind: 'body', response, remaining: length, parts: [] };

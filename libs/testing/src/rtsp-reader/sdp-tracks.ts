@@ -1,10 +1,17 @@
-/** The little of SDP (RFC 8866) a reader needs: one entry per m= section, with its control URL. */
+/**
+ * What a test reader needs of an SDP: one entry per m= section with its control URL. Read by
+ * protocol-sdp (the one SDP reader) and resolved by protocol-rtsp's `controlUrl` (the one
+ * control-URL resolver, RFC 2326 §C.1.1).
+ */
+import { controlUrl } from '@streamgate/protocol-rtsp';
+import { getAttribute, mediaRtpMap, parseSdp } from '@streamgate/protocol-sdp';
+
 export interface SdpTrack {
   media: string;
   payloadType: number;
   /** e.g. "H264/90000", "MPEG4-GENERIC/48000/2"; empty when the section has no a=rtpmap. */
   rtpmap: string;
-  /** Absolute URL to SETUP (RFC 2326 §C.1.1, a=control resolved against the base URL). */
+  /** Absolute URL to SETUP (a=control resolved against the base URL). */
   controlUrl: string;
 }
 
@@ -14,24 +21,12 @@ export interface SdpSummary {
   sessionUrl: string;
 }
 
-export function resolveControl(base: string, control: string | undefined): string {
-  if (control === undefined || control === '' || control === '*') return base;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(control)) return control;
-  return base.endsWith('/') ? base + control : `${base}/${control}`;
-}
-
 export function parseSdpTracks(sdp: string, baseUrl: string): SdpSummary {
-  const sections: string[][] = [[]];
-  for (const line of sdp.split(/\r?\n/)) {
-    if (line.startsWith('m=')) sections.push([]);
-    sections[sections.length - 1].push(line);
-  }
-  const attr = (lines: string[], name: string): string | undefined =>
-    lines.find((l) => l.startsWith(`a=${name}:`))?.slice(name.length + 3).trim();
-  const tracks = sections.slice(1).map((lines): SdpTrack => {
-    const [media = '', , , pt = '-1'] = lines[0].slice(2).split(' ');
-    const rtpmap = lines.find((l) => l.startsWith(`a=rtpmap:${pt} `))?.split(' ')[1] ?? '';
-    return { media, payloadType: Number(pt), rtpmap, controlUrl: resolveControl(baseUrl, attr(lines, 'control')) };
+  const parsed = parseSdp(sdp);
+  const tracks = parsed.media.map((m): SdpTrack => {
+    const map = mediaRtpMap(m);
+    const rtpmap = map ? [map.encoding, map.clockRate, ...(map.channels !== undefined ? [map.channels] : [])].join('/') : '';
+    return { media: m.type, payloadType: Number(m.formats[0] ?? -1), rtpmap, controlUrl: controlUrl(baseUrl, getAttribute(m.attributes, 'control')) };
   });
-  return { tracks, sessionUrl: resolveControl(baseUrl, attr(sections[0], 'control')) };
+  return { tracks, sessionUrl: controlUrl(baseUrl, getAttribute(parsed.attributes, 'control')) };
 }

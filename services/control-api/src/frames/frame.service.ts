@@ -1,33 +1,56 @@
 import { ConflictException, Inject, Injectable, ServiceUnavailableException, GatewayTimeoutException } from '@nestjs/common';
-import { EnvelopeError, FrameMessage, Subjects, decodeEnvelope } from '@streamgate/contracts';
-import { BusNoRespondersError, BusTimeoutError, ServiceContext } from '@streamgate/platform';
+import { EnvelopeError, FrameMessage, Subjects, decodeEnvelope, decodeEnvelopeList } from '@streamgate/contracts';
+import { BusNoRespondersError, BusTimeoutError, ServiceContext, withSourceDemand } from '@streamgate/platform';
+import type { ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { CONTROL_CLIENT } from '../common/control-client.token';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
 import { JpegSnapshotter, SnapshotError } from './jpeg-snapshot';
 
-const FRAME_REQUEST_TIMEOUT_MS = 2000;
-
-/** The latest access unit of a stream, asked of the packetizer over the bus. */
+/** The latest access unit of a stream, asked of the packetizer (its `packetizer.*.frame` message pattern). */
 @Injectable()
 export class FrameService {
   private readonly snapshotter: JpegSnapshotter;
+  /** The JPEG being made per stream: requests arriving meanwhile share it (one fetch, one decode). */
+  private readonly jpegInFlight = new Map<string, Promise<{ jpeg: Buffer; receivedAt: number }>>();
 
-  constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {
+  constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext, @Inject(CONTROL_CLIENT) private readonly control: ClientProxy) {
     this.snapshotter = new JpegSnapshotter(ctx.config.SNAPSHOT_TIMEOUT_MS, ctx.config.SNAPSHOT_CONCURRENCY);
   }
 
-  /** `keyframe`: the latest keyframe (decodable alone) rather than the latest access unit. */
-  async latest(name: string, keyframe = false): Promise<FrameMessage> {
-    let data: Uint8Array;
+  /** The packetizer's reply to a frame request; undefined when no packetizer answered. */
+  private async ask(name: string, body: string): Promise<Uint8Array | undefined> {
     try {
-      const request = keyframe ? new TextEncoder().encode('{"keyframe":true}') : new Uint8Array(0);
-      const reply = await this.ctx.bus.request(Subjects.latestFrame(name), request, { timeoutMs: FRAME_REQUEST_TIMEOUT_MS });
-      data = reply.data;
+      return await lastValueFrom(this.control.send<Uint8Array>(Subjects.latestFrame(name), new TextEncoder().encode(body)));
     } catch (err) {
-      if (err instanceof BusNoRespondersError || err instanceof BusTimeoutError) {
-        throw new ConflictException(`stream ${name} has no frame yet (not connected or no video received)`);
-      }
+      if (err instanceof BusNoRespondersError || err instanceof BusTimeoutError) return undefined;
       throw err;
     }
+  }
+
+  /** The video units since the latest keyframe (the keyframe first); empty when there is no GOP. */
+  private async sinceKeyframe(name: string): Promise<FrameMessage[]> {
+    const data = await this.ask(name, '{"since_keyframe":true}');
+    if (data === undefined || data.byteLength === 0 || data[0] === 0x7b) return [];
+    try {
+      return decodeEnvelopeList(data).filter((m): m is FrameMessage => m.kind === 'frame');
+    } catch (err) {
+      if (err instanceof EnvelopeError) return [];
+      throw err;
+    }
+  }
+
+  /**
+   * `keyframe`: the latest keyframe (decodable alone) rather than the latest access unit. An
+   * on-demand camera at rest is pulled for it (bounded by its on_demand_start_timeout).
+   */
+  async latest(name: string, keyframe = false): Promise<FrameMessage> {
+    return withSourceDemand(this.ctx.bus, name, 'frame', () => this.latestOfPacketizer(name, keyframe));
+  }
+
+  private async latestOfPacketizer(name: string, keyframe: boolean): Promise<FrameMessage> {
+    const data = await this.ask(name, keyframe ? '{"keyframe":true}' : '');
+    if (data === undefined) throw new ConflictException(`stream ${name} has no frame yet (not connected or no video received)`);
     // The packetizer answers JSON {error, code} when it has no frame; an envelope otherwise.
     if (data.byteLength === 0 || data[0] === 0x7b) throw new ConflictException(`stream ${name} has no frame yet`);
     let msg;
@@ -41,10 +64,30 @@ export class FrameService {
     return msg;
   }
 
-  async jpeg(name: string): Promise<Buffer> {
-    const frame = await this.latest(name, true);
+  /**
+   * The picture of now: every video unit from the latest keyframe through the latest, decoded,
+   * the last picture kept (not the keyframe, up to a GOP old). Falls back to the latest keyframe
+   * when the packetizer has no complete GOP. `receivedAt`: when the latest unit arrived.
+   * Concurrent requests for one stream share one fetch and one decode (its result or error),
+   * so viewers polling the same stream take one SNAPSHOT_CONCURRENCY slot, not one each.
+   */
+  jpeg(name: string): Promise<{ jpeg: Buffer; receivedAt: number }> {
+    let running = this.jpegInFlight.get(name);
+    if (!running) {
+      running = this.decodeLatest(name).finally(() => this.jpegInFlight.delete(name));
+      this.jpegInFlight.set(name, running);
+    }
+    return running;
+  }
+
+  private async decodeLatest(name: string): Promise<{ jpeg: Buffer; receivedAt: number }> {
+    const units = await this.sinceKeyframe(name);
+    const frame = units.length > 0 ? undefined : await this.latest(name, true);
+    const codec = units[0]?.codec ?? frame?.codec ?? 'h264';
+    const data = frame ? frame.data : Buffer.concat(units.map((u) => u.data));
+    const receivedAt = units.at(-1)?.receivedAt ?? frame?.receivedAt ?? Date.now();
     try {
-      return await this.snapshotter.toJpeg(frame.data, frame.codec);
+      return { jpeg: await this.snapshotter.toJpeg(data, codec, Math.max(1, units.length)), receivedAt };
     } catch (err) {
       if (err instanceof SnapshotError && err.busy) throw new ServiceUnavailableException(err.message);
       if (err instanceof SnapshotError && /longer than/.test(err.message)) throw new GatewayTimeoutException(err.message);

@@ -11,28 +11,31 @@ export class SnapshotError extends Error {
 const MAX_JPEG_BYTES = 16 << 20;
 
 /**
- * Decodes one H.264 access unit (Annex B, starting with SPS/PPS/IDR) into a JPEG with an
- * ffmpeg child process, bounded in time and in how many run at once.
+ * Decodes Annex B video (starting with parameter sets and a keyframe) into a JPEG of its last
+ * picture with an ffmpeg child process, bounded in time and in how many run at once. `pictures`
+ * is how many access units the bytes hold: all are decoded, the last in presentation order is
+ * kept (`select` on its index, so only that one is encoded).
  */
 export class JpegSnapshotter {
   private running = 0;
 
   constructor(private readonly timeoutMs: number, private readonly concurrency: number, private readonly ffmpeg = 'ffmpeg') {}
 
-  async toJpeg(annexB: Uint8Array, codec: 'h264' | 'h265'): Promise<Buffer> {
+  async toJpeg(annexB: Uint8Array, codec: 'h264' | 'h265', pictures = 1): Promise<Buffer> {
     if (this.running >= this.concurrency) throw new SnapshotError(`${this.concurrency} snapshots already running; try again shortly`, true);
     this.running++;
     try {
-      return await this.run(annexB, codec);
+      return await this.run(annexB, codec, Math.max(1, Math.floor(pictures)));
     } finally {
       this.running--;
     }
   }
 
-  private run(annexB: Uint8Array, codec: 'h264' | 'h265'): Promise<Buffer> {
+  private run(annexB: Uint8Array, codec: 'h264' | 'h265', pictures: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
+      const last = pictures > 1 ? ['-vf', `select=eq(n\\,${pictures - 1})`] : [];
       const child = spawn(this.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-f', codec === 'h264' ? 'h264' : 'hevc',
-        '-i', 'pipe:0', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        '-i', 'pipe:0', ...last, '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] });
       const chunks: Buffer[] = [];
       let size = 0;
       let stderr = '';

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { NatsBus, RedisStateStore, ServiceContext, unwrapBus } from '@streamgate/platform';
+import { NatsBus, RedisStateStore, ServiceContext, unwrapBus, unwrapStore } from '@streamgate/platform';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
 
 @ApiTags('health')
@@ -21,8 +21,9 @@ export class HealthController {
       body.nats = bus.isConnected ? 'up' : 'down';
       if (!bus.isConnected) down.push('NATS');
     }
-    if (this.ctx.store instanceof RedisStateStore) {
-      const up = await this.ctx.store.ping();
+    const store = unwrapStore(this.ctx.store);
+    if (store instanceof RedisStateStore) {
+      const up = await store.ping();
       body.redis = up ? 'up' : 'down';
       if (!up) down.push('Redis');
     }

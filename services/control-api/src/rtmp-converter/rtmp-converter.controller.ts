@@ -13,7 +13,8 @@ import { streamView } from '../streams/stream-view';
 /**
  * The RTMP converter's API, kept as it was: `POST /start`, `GET /streams`, `POST /stop`, all
  * keyed by `stream_key`. With zero configuration any key publishes; `/start` registers a key
- * (needed when RTMP_REQUIRE_KNOWN_KEYS=true) and returns its URLs.
+ * (needed when RTMP_REQUIRE_KNOWN_KEYS=true) and returns its URLs and a publish token that
+ * lets an encoder publish that key (`?token=`) when users are configured.
  */
 @ApiTags('rtmp-converter')
 @Controller()
@@ -28,16 +29,23 @@ export class RtmpConverterController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Register and enable an RTMP stream key; returns its publish and play URLs' })
   @ApiBody({ type: StreamKeyDto, examples: { drone: { value: { stream_key: 'drone1' } } } })
-  @ApiOkResponse({ schema: { example: { status: 'started', stream_key: 'drone1', rtmp_url: 'rtmp://gw:1935/live/drone1', rtsp_url: 'rtsp://gw:8554/drone1' } } })
+  @ApiOkResponse({ schema: { example: {
+    status: 'started', stream_key: 'drone1', rtmp_url: 'rtmp://gw:1935/live/drone1', rtsp_url: 'rtsp://gw:8554/drone1',
+    publish_token: '<returned once>', publish_url: 'rtmp://gw:1935/live/drone1?token=<returned once>',
+  } } })
   async start(@Body() body: unknown, @Req() req: Request): Promise<Record<string, unknown>> {
     const { stream_key } = parseBody(StreamKeyBody, body);
-    await this.keys.enable(stream_key);
+    const { token } = await this.keys.enable(stream_key);
     const host = publicHost(this.ctx.config, req.headers.host);
+    const rtmp = rtmpUrl(this.ctx.config, host, stream_key);
     return {
       status: 'started',
       stream_key,
-      rtmp_url: rtmpUrl(this.ctx.config, host, stream_key),
+      rtmp_url: rtmp,
       rtsp_url: rtspUrl(this.ctx.config, host, stream_key),
+      // The key's secret: publishing with ?token= needs no user. Shown once; /start again issues a new one.
+      publish_token: token,
+      publish_url: `${rtmp}?token=${token}`,
     };
   }
 
@@ -74,7 +82,7 @@ export class RtmpConverterController {
         registered: key !== undefined,
         rtmp_url: rtmpUrl(this.ctx.config, host, name),
         rtsp_url: view.play_url,
-        started_at: st?.ingest?.started_at ?? null,
+        started_at: st?.ingest?.source === 'rtmp' ? st.ingest.started_at : null,
         bytes_received: view.bytes_received,
         packets_received: view.packets_received,
         frames_received: view.frames_received,

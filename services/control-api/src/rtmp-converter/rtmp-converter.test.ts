@@ -36,10 +36,15 @@ describe('RTMP converter API (/start, /streams, /stop)', () => {
   test('POST /start registers a key and returns its publish and play URLs', async () => {
     const res = await post('/start', JSON.stringify({ stream_key: 'drone1' }));
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), {
+    const { publish_token: token, publish_url: publishUrl, ...rest } = (await res.json()) as Record<string, unknown>;
+    assert.deepEqual(rest, {
       status: 'started', stream_key: 'drone1',
       rtmp_url: 'rtmp://127.0.0.1:1935/live/drone1', rtsp_url: 'rtsp://127.0.0.1:8554/drone1',
     });
+    // The key's publish token is returned once (32 base64url characters) and never listed again.
+    assert.match(String(token), /^[A-Za-z0-9_-]{32}$/);
+    assert.equal(publishUrl, `rtmp://127.0.0.1:1935/live/drone1?token=${String(token)}`);
+    assert.ok(!JSON.stringify(await (await fetch(`${base}/streams`)).json()).includes(String(token)), 'the token is not listed');
     const list = (await (await fetch(`${base}/streams`)).json()) as { total: number; streams: Record<string, unknown>[] };
     const entry = list.streams.find((s) => s.stream_key === 'drone1');
     assert.equal(entry?.enabled, true);

@@ -1,25 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { z } from 'zod';
-import { IngestSubjects, RTMP_KEYS_PREFIX, rtmpKeyStoreKey } from '@streamgate/contracts';
+import { createHash, randomBytes } from 'node:crypto';
+import { IngestSubjects, RTMP_KEYS_PREFIX, RtmpKeyRecord, rtmpKeyStoreKey } from '@streamgate/contracts';
 import type { ServiceContext } from '@streamgate/platform';
+import type { ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { CONTROL_CLIENT } from '../common/control-client.token';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
 
-const RtmpKeyRecord = z.object({ enabled: z.boolean(), created_at: z.number(), updated_at: z.number() });
-export type RtmpKeyRecord = z.infer<typeof RtmpKeyRecord>;
+export type { RtmpKeyRecord } from '@streamgate/contracts';
 
 const encoder = new TextEncoder();
 
 /** Registered RTMP stream keys (`rtmp-keys/<key>` in the store; ingest reads them). */
 @Injectable()
 export class RtmpKeysService {
-  constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {}
+  constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext, @Inject(CONTROL_CLIENT) private readonly control: ClientProxy) {}
 
-  async enable(key: string): Promise<RtmpKeyRecord> {
+  /**
+   * Enables the key and issues a new publish token (the previous one stops working). The token
+   * is returned here once; only its SHA-256 is stored.
+   */
+  async enable(key: string): Promise<{ record: RtmpKeyRecord; token: string }> {
     const now = Date.now() / 1000;
     const existing = await this.get(key);
-    const record: RtmpKeyRecord = { enabled: true, created_at: existing?.created_at ?? now, updated_at: now };
+    const token = randomBytes(24).toString('base64url');
+    const record: RtmpKeyRecord = {
+      enabled: true, created_at: existing?.created_at ?? now, updated_at: now, token_sha256: createHash('sha256').update(token).digest('hex'),
+    };
     await this.ctx.store.set(rtmpKeyStoreKey(key), JSON.stringify(record));
-    return record;
+    return { record, token };
   }
 
   /** Disables the key and disconnects its publisher; true when a publisher was connected. */
@@ -30,8 +39,9 @@ export class RtmpKeysService {
     }
     let disconnected = false;
     try {
-      const reply = await this.ctx.bus.request(IngestSubjects.rtmpKick, encoder.encode(JSON.stringify({ stream: key })), { timeoutMs: 2000 });
-      disconnected = (JSON.parse(new TextDecoder().decode(reply.data)) as { ok?: boolean }).ok === true;
+      // ingest's `ingest.rtmp.kick` message pattern.
+      const reply = await lastValueFrom(this.control.send<Uint8Array>(IngestSubjects.rtmpKick, encoder.encode(JSON.stringify({ stream: key }))));
+      disconnected = (JSON.parse(new TextDecoder().decode(reply)) as { ok?: boolean }).ok === true;
     } catch (err) {
       this.ctx.logger.warn({ err, stream: key }, 'could not ask ingest to disconnect the publisher');
     }

@@ -2,13 +2,10 @@ import { StreamConfig, maskUrl } from '@streamgate/contracts';
 import { redactUrlCredentials } from '@streamgate/platform';
 import type { StreamStatusParts } from '../status/stream-status.service';
 
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const flt = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 /**
  * The public shape of a stream (snake_case, as the seed's API). Built from the registry entry
- * (pulled cameras) and the live status each service writes. Credentials never appear.
+ * (pulled cameras) and the live status each service writes (decoded by the status schemas in
+ * contracts). Credentials never appear.
  */
 export function streamView(
   name: string,
@@ -16,12 +13,14 @@ export function streamView(
   parts: StreamStatusParts | undefined,
   playUrl: string,
 ): Record<string, unknown> {
-  const ingest = parts?.ingest ?? {};
-  const packetizer = parts?.packetizer ?? {};
-  const egress = parts?.egress ?? {};
-  const source = config ? 'rtsp' : (str(ingest.source) ?? 'rtmp');
-  const connected = ingest.connected === true;
-  const playing = source === 'rtmp' ? ingest.publishing === true : ingest.playing === true;
+  const ingest = parts?.ingest;
+  const rtmp = ingest?.source === 'rtmp' ? ingest : undefined;
+  const rtsp = ingest?.source === 'rtsp' ? ingest : undefined;
+  const packetizer = parts?.packetizer;
+  const egress = parts?.egress;
+  const source = config ? 'rtsp' : (ingest?.source ?? 'rtmp');
+  const connected = ingest?.connected ?? false;
+  const playing = source === 'rtmp' ? rtmp?.publishing ?? false : rtsp?.playing ?? false;
   return {
     name,
     source,
@@ -31,21 +30,33 @@ export function streamView(
     rtsp_url: config ? maskUrl(config.rtsp_url, config.username !== null || config.password !== null) : null,
     channel: config?.channel ?? null,
     subtype: config?.subtype ?? null,
-    transport: str(ingest.transport) ?? (config ? config.transport : 'rtmp'),
+    transport: rtsp?.transport ?? (config ? config.transport : 'rtmp'),
     play_url: playUrl,
-    packets_received: num(ingest.packets_received),
-    frames_received: num(packetizer.frames_received) || num(ingest.frames_received),
-    bytes_received: num(ingest.bytes_received),
-    packets_lost: num(ingest.packets_lost),
-    jitter: num(ingest.jitter),
-    fps: num(packetizer.fps),
-    bitrate_kbps: num(packetizer.bitrate_kbps),
-    last_frame_time: flt(packetizer.last_frame_time) ?? flt(ingest.last_frame_time),
-    tracks: Array.isArray(packetizer.tracks) ? packetizer.tracks : [],
-    readers: num(egress.readers),
-    bytes_sent: num(egress.bytes_sent),
-    reconnects: num(ingest.reconnects),
-    last_error: str(ingest.last_error) === null ? null : redactUrlCredentials(String(ingest.last_error)),
+    packets_received: ingest?.packets_received ?? 0,
+    frames_received: packetizer?.frames_received || rtmp?.frames_received || 0,
+    bytes_received: ingest?.bytes_received ?? 0,
+    packets_lost: rtsp?.packets_lost ?? 0,
+    jitter: rtsp?.jitter ?? 0,
+    fps: packetizer?.fps ?? 0,
+    bitrate_kbps: packetizer?.bitrate_kbps ?? 0,
+    last_frame_time: packetizer?.last_frame_time ?? rtmp?.last_frame_time ?? null,
+    tracks: packetizer?.tracks ?? [],
+    readers: egress?.readers ?? 0,
+    bytes_sent: egress?.bytes_sent ?? 0,
+    reconnects: rtsp?.reconnects ?? 0,
+    last_error: rtsp?.last_error == null ? null : redactUrlCredentials(rtsp.last_error),
+    last_error_at: rtsp?.last_error_at ?? null,
     created_at: config?.created_at ?? null,
+    // Backup sources and on-demand pulling (cameras only); URLs masked like rtsp_url.
+    sources: config ? [
+      maskUrl(config.rtsp_url, config.username !== null || config.password !== null),
+      ...config.backup_sources.map((b) => maskUrl(b.rtsp_url, b.username !== null || b.password !== null)),
+    ] : [],
+    active_source: config ? rtsp?.active_source ?? 0 : null,
+    source_switches: rtsp?.source_switches ?? 0,
+    switch_back_after: config?.switch_back_after ?? null,
+    on_demand: config?.on_demand ?? false,
+    on_demand_close_after: config?.on_demand ? config.on_demand_close_after : null,
+    idle: rtsp?.idle ?? false,
   };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { REGISTRY_CHANGED_SUBJECT } from '@streamgate/contracts';
-import { ContextOverrides, FileBackedStateStore, PERSISTED_PREFIXES, ServiceContext, createLogger, createServiceContext } from '@streamgate/platform';
+import { ContextOverrides, FileBackedStateStore, PERSISTED_PREFIXES, ServiceContext, createLogger, createServiceContext, decodeStreamConfig } from '@streamgate/platform';
 import { RunningControlApi, startControlApi } from '../index';
 
 const SECRET = 'Sup3r-S3cret-pw';
@@ -137,6 +137,7 @@ describe('camera-stream API (/api/streams)', () => {
     assert.equal(res.status, 409);
     assert.match(((await res.json()) as { message: string }).message, /no frame yet/);
     assert.equal((await fetch(`${h.base}/api/streams/cam1/frame?format=gif`)).status, 400);
+    assert.equal((await fetch(`${h.base}/api/streams/cam1/frame?latest=maybe`)).status, 400);
   });
 
   test('POST /api/config/streams: adds and updates; one bad entry does not stop the others', async () => {
@@ -262,8 +263,10 @@ describe('API key, CORS and config.json at boot', () => {
     try {
       const gate = (await (await fetch(`${h.base}/api/streams/gate`)).json()) as { rtsp_url: string };
       assert.equal(gate.rtsp_url, 'rtsp://***:***@10.0.0.9/live', 'credentials joined by name, shown masked');
-      const stored = JSON.parse((await h.ctx.store.get('streams/gate')) ?? '{}') as { password?: string };
-      assert.equal(stored.password, SECRET);
+      // At rest the password is sealed (AES-256-GCM), and opens to what the Secret gave.
+      const raw = (await h.ctx.store.get('streams/gate')) ?? '{}';
+      assert.ok(!raw.includes(SECRET), 'no plaintext password in the store');
+      assert.equal(decodeStreamConfig('streams/gate', raw, h.ctx.secrets).password, SECRET);
       for (const line of h.logs) assert.ok(!line.includes(SECRET), line);
     } finally {
       await stopApi(h);

@@ -60,6 +60,8 @@ export class StreamsController {
   @ApiBody({ type: StreamBodyDto, examples: {
     hikvision: { value: { name: 'front_door', rtsp_url: 'rtsp://192.168.1.64:554/Streaming/Channels/101', username: 'admin', password: 'secret', enabled: true } },
     dahua: { value: { name: 'yard', rtsp_url: 'rtsp://192.168.1.108:554', channel: 1, subtype: 0, username: 'admin', password: 'secret' } },
+    backup: { value: { name: 'gate', sources: ['rtsp://admin:secret@192.168.1.64/main', 'rtsp://192.168.1.65/main'], switch_back_after: 10 } },
+    on_demand: { value: { name: 'lobby', rtsp_url: 'rtsp://192.168.1.70/main', on_demand: true, on_demand_close_after: 10 } },
   } })
   @ApiResponse({ status: 201, schema: { example: EXAMPLE_STREAM } })
   @ApiResponse({ status: 400, description: 'a field is invalid; the message names it' })
@@ -109,29 +111,43 @@ export class StreamsController {
   }
 
   @Get(':name/frame')
-  @ApiOperation({ summary: 'Latest access unit: raw H.264 Annex B (SPS/PPS before keyframes), or ?format=jpeg' })
+  @ApiOperation({
+    summary: 'A frame that decodes alone: the latest keyframe with its parameter sets (Annex B); ?latest=true the raw latest access unit; ?format=jpeg the latest picture (decoded from the latest keyframe through the latest unit). X-Frame-Age-Ms says how old it is.',
+  })
   @ApiParam({ name: 'name', example: 'front_door' })
   @ApiQuery({ name: 'format', required: false, enum: ['h264', 'jpeg'] })
+  @ApiQuery({ name: 'latest', required: false, enum: ['true', 'false'], description: 'the latest access unit (often a P-frame, which does not decode alone) instead of the latest keyframe' })
   @ApiResponse({ status: 200, content: { 'video/h264': {}, 'image/jpeg': {} } })
   @ApiResponse({ status: 404, description: 'unknown stream' })
   @ApiResponse({ status: 409, description: 'no frame yet' })
-  async frame(@Param('name') name: string, @Query('format') format: string | undefined, @Res() res: Response): Promise<void> {
+  async frame(
+    @Param('name') name: string, @Query('format') format: string | undefined, @Query('latest') latest: string | undefined, @Res() res: Response,
+  ): Promise<void> {
     checkName(name);
     if (format !== undefined && format !== 'h264' && format !== 'jpeg') {
       res.status(400).json({ statusCode: 400, error: 'BAD_REQUEST', message: 'format must be h264 or jpeg' });
       return;
     }
-    if (!(await this.streams.get(name)) && !(await this.status.one(name))) throw new NotFoundException(`stream ${name} not found`);
-    if (format === 'jpeg') {
-      const jpeg = await this.frames.jpeg(name);
-      res.status(200).type('image/jpeg').send(jpeg);
+    if (latest !== undefined && latest !== 'true' && latest !== 'false') {
+      res.status(400).json({ statusCode: 400, error: 'BAD_REQUEST', message: 'latest must be true or false' });
       return;
     }
-    const frame = await this.frames.latest(name);
+    if (!(await this.streams.get(name)) && !(await this.status.one(name))) throw new NotFoundException(`stream ${name} not found`);
+    if (format === 'jpeg') {
+      const { jpeg, receivedAt } = await this.frames.jpeg(name);
+      res.status(200).type('image/jpeg')
+        .setHeader('X-Frame-Time', String(receivedAt / 1000))
+        .setHeader('X-Frame-Age-Ms', String(Math.max(0, Math.round(Date.now() - receivedAt))))
+        .send(jpeg);
+      return;
+    }
+    // By default what decodes alone (ffprobe, a viewer): the latest keyframe with parameter sets.
+    const frame = await this.frames.latest(name, latest !== 'true');
     res.status(200)
       .type(frame.codec === 'h264' ? 'video/h264' : 'video/h265')
       .setHeader('X-Keyframe', String(frame.keyframe))
       .setHeader('X-Frame-Time', String(frame.receivedAt / 1000))
+      .setHeader('X-Frame-Age-Ms', String(Math.max(0, Math.round(Date.now() - frame.receivedAt))))
       .send(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength));
   }
 

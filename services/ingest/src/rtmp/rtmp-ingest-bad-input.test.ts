@@ -7,8 +7,8 @@ import {
   UserControlEvent, amf0Property, decodeCommand, decodeProtocolControl, decodeUserControl, encodeProtocolControl,
   encodeUserControl, findDigest, imprintDigest, responseSignature,
 } from '@streamgate/protocol-rtmp';
-import { RawRtmpClient } from '../test-support/raw-rtmp-client';
-import { TestIngest, pushWithFfmpeg, startTestIngest } from '../test-support/ingest-harness';
+import { pushWithFfmpeg, RawRtmpClient, startTestIngest, TestIngest } from '@streamgate/ingest/testing';
+import { startIngest } from '../index';
 
 const STEADY = 'steady';
 
@@ -24,8 +24,8 @@ describe('RTMP ingest: bad input closes only that connection', () => {
 
   /** The concurrent ffmpeg push keeps flowing and a new publisher-to-be can still connect. */
   async function assertServerHealthy(): Promise<void> {
-    const count = ingest.recorder.tagsOf(STEADY).length;
-    await waitFor(() => ingest.recorder.tagsOf(STEADY).length > count + 10 || undefined, 5000, 'steady push still flowing');
+    const count = ingest.recorder.unitsOf(STEADY).length;
+    await waitFor(() => ingest.recorder.unitsOf(STEADY).length > count + 10 || undefined, 5000, 'steady push still flowing');
     assert.equal(steady.child.exitCode, null, 'the concurrent ffmpeg is still running');
     const fresh = await client();
     await fresh.handshake();
@@ -34,9 +34,9 @@ describe('RTMP ingest: bad input closes only that connection', () => {
   }
 
   before(async () => {
-    ingest = await startTestIngest({ RTMP_MAX_MESSAGE_BYTES: String(1 << 20) }, { handshakeTimeoutMs: 800 });
+    ingest = await startTestIngest(startIngest, { RTMP_MAX_MESSAGE_BYTES: String(1 << 20) }, { handshakeTimeoutMs: 800 });
     steady = pushWithFfmpeg(`rtmp://127.0.0.1:${ingest.port}/live/${STEADY}`, { seconds: 60 });
-    await waitFor(() => ingest.recorder.tagsOf(STEADY).length > 10 || undefined, 10_000, 'steady push started');
+    await waitFor(() => ingest.recorder.unitsOf(STEADY).length > 10 || undefined, 10_000, 'steady push started');
   });
   after(async () => {
     for (const c of clients) c.destroy();
@@ -59,7 +59,8 @@ describe('RTMP ingest: bad input closes only that connection', () => {
       await c.handshake();
       c.send(encodeProtocolControl({ type: 'set-chunk-size', chunkSize: 0x7fffffff }), 2);
     }],
-    ['message length 0xFFFFFF above RTMP_MAX_MESSAGE_BYTES', /message length 16777215 exceeds the limit of 1048576/, async (c) => {
+    // Before an accepted publish the limit is RTMP_PREAUTH_MAX_MESSAGE_BYTES (64 KiB), not RTMP_MAX_MESSAGE_BYTES.
+    ['message length 0xFFFFFF above the pre-publish limit', /message length 16777215 exceeds the limit of 65536/, async (c) => {
       await c.handshake();
       c.write(Uint8Array.of(0x03, 0, 0, 0, 0xff, 0xff, 0xff, 20, 0, 0, 0, 0, 1, 2, 3));
     }],
@@ -105,6 +106,22 @@ describe('RTMP ingest: bad input closes only that connection', () => {
     assert.equal(amf0Property(decodeCommand(status).args[0], 'code'), 'NetStream.Play.Failed');
     assert.ok(await c.closedWithin(3000));
     await assertServerHealthy();
+  });
+
+  test('messages above 64 KiB pass only after an accepted publish, and RTMP_MAX_MESSAGE_BYTES applies then', async () => {
+    const c = await client();
+    await c.handshake();
+    const sid = await c.connectAndCreateStream();
+    c.command('publish', 5, null, ['big_after_publish', 'live'], sid);
+    const status = await c.waitForMessage((m) => m.typeId === 20 && decodeCommand(m).name === 'onStatus', 'onStatus');
+    assert.equal(amf0Property(decodeCommand(status).args[0], 'code'), 'NetStream.Publish.Start');
+    // A 200 KB video message (above the pre-publish 64 KiB): accepted now.
+    c.send({ typeId: 9, streamId: sid, timestamp: 0, payload: new Uint8Array(200_000).fill(0x27) });
+    assert.equal(await c.closedWithin(500), false, 'a 200 KB message after publish is accepted');
+    const logsBefore = ingest.logs.length;
+    c.write(Uint8Array.of(0x06, 0, 0, 0, 0x20, 0, 0, 9, 1, 0, 0, 0));
+    assert.ok(await c.closedWithin(3000));
+    await waitFor(() => ingest.logs.slice(logsBefore).some((l) => /message length 2097152 exceeds the limit of 1048576/.test(l)) || undefined, 2000, 'limit log line');
   });
 
   test('publish with an invalid name is refused with NetStream.Publish.BadName, without logging it', async () => {
@@ -157,7 +174,7 @@ describe('RTMP ingest: connection limits', () => {
   let ingest: TestIngest;
   const clients: RawRtmpClient[] = [];
   before(async () => {
-    ingest = await startTestIngest({ RTMP_MAX_CONNECTIONS: '2' }, { idleTimeoutMs: 700 });
+    ingest = await startTestIngest(startIngest, { RTMP_MAX_CONNECTIONS: '2' }, { idleTimeoutMs: 700 });
   });
   /** Connects and completes the handshake, retrying while the server still counts closed sockets. */
   const acceptedClient = (): Promise<RawRtmpClient> => waitFor(async () => {

@@ -2,24 +2,24 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { killAll, waitFor, withTimeout } from '@streamgate/testing';
 import { decodeJson } from '@streamgate/contracts';
-import { parseAudioTag, parseVideoTag } from '@streamgate/protocol-rtmp';
-import { parseAudioSpecificConfig } from '@streamgate/protocol-rtp';
+import { h264NalType, parseAudioSpecificConfig } from '@streamgate/codec';
 import { IngestSubjects, RtmpKickReply, RtmpPublisherList, ingestStatusKey } from '@streamgate/contracts';
-import { TestIngest, pushWithFfmpeg, startTestIngest } from '../test-support/ingest-harness';
+import { pushWithFfmpeg, startTestIngest, TestIngest } from '@streamgate/ingest/testing';
+import { startIngest } from '../index';
 
 const enc = new TextEncoder();
 
 describe('RTMP ingest with real ffmpeg publishers', () => {
   let ingest: TestIngest;
   before(async () => {
-    ingest = await startTestIngest();
+    ingest = await startTestIngest(startIngest);
   });
   after(async () => {
     await killAll();
     await ingest.stop();
   });
 
-  test('2 s of H.264 High (-bf 2) + AAC: started, sequence headers, ~50 frames, B-frame offsets, status, stopped', async () => {
+  test('2 s of H.264 High (-bf 2) + AAC: started, typed formats from the sequence headers, ~50 codec units, B-frame times, status, stopped', async () => {
     const ff = pushWithFfmpeg(`rtmp://127.0.0.1:${ingest.port}/live/cam1`, { seconds: 2 });
     const started = await waitFor(() => ingest.recorder.eventsOf('cam1').find((e) => e.type === 'source-started'), 10_000, 'source-started');
     assert.equal(started.source, 'rtmp');
@@ -47,28 +47,32 @@ describe('RTMP ingest with real ffmpeg publishers', () => {
     const stopped = await waitFor(() => ingest.recorder.eventsOf('cam1').find((e) => e.type === 'source-stopped'), 5000, 'source-stopped');
     assert.equal(stopped.generation, 1);
 
-    const tags = ingest.recorder.tagsOf('cam1');
-    const video = tags.filter((t) => t.tagType === 9).map((t) => ({ t, v: parseVideoTag(t.data) }));
-    const first = video[0].v;
-    assert.ok(first.codec === 'avc' && first.packetType === 'sequence-header', 'AVC sequence header first among video');
-    const frames = video.filter(({ v }) => v.codec === 'avc' && v.packetType === 'nalu');
-    assert.ok(frames.length >= 47 && frames.length <= 52, `${frames.length} video frames for 50 pushed`);
-    assert.ok(frames.some(({ v }) => v.codec === 'avc' && v.compositionTime !== 0), 'B-frames give composition offsets');
-    assert.ok(frames[0].v.codec === 'avc' && frames[0].v.keyframe, 'first frame is a keyframe');
-    for (let i = 1; i < frames.length; i++) assert.ok(frames[i].t.timestamp >= frames[i - 1].t.timestamp, 'dts never goes back');
+    // The formats, read once at the edge from the sequence headers, announced with the same generation.
+    const described = ingest.recorder.eventsOf('cam1').find((e) => e.type === 'source-started' && e.formats !== undefined);
+    assert.ok(described, 'source-started with formats');
+    assert.equal(described.generation, 1);
+    const [videoFormat, audioFormat] = described.formats ?? [];
+    assert.ok(videoFormat?.codec === 'H264' && videoFormat.track === 0 && videoFormat.clock_rate === 90000 && videoFormat.sps && videoFormat.pps);
+    assert.ok(audioFormat?.codec === 'MPEG4-GENERIC' && audioFormat.track === 1);
+    assert.equal(parseAudioSpecificConfig(Buffer.from(audioFormat.config, 'hex')).sampleRate, 48000);
+    assert.equal(audioFormat.clock_rate, 48000);
 
-    const audio = tags.filter((t) => t.tagType === 8).map((t) => parseAudioTag(t.data));
-    assert.ok(audio[0].codec === 'aac' && audio[0].packetType === 'sequence-header');
-    assert.equal(parseAudioSpecificConfig(audio[0].data).sampleRate, 48000);
-    assert.ok(audio.length > 80, `${audio.length} audio tags`);
-    assert.ok(tags.some((t) => t.tagType === 18), 'onMetaData script tag forwarded');
-    assert.ok(tags.every((t) => t.receivedAt > started.at - 1000 && t.receivedAt <= Date.now()));
+    const units = ingest.recorder.unitsOf('cam1');
+    const frames = units.filter((u) => u.track === 0);
+    assert.ok(frames.length >= 47 && frames.length <= 52, `${frames.length} video units for 50 pushed`);
+    assert.ok(frames[0].keyframe && frames[0].payloads.some((n) => h264NalType(n) === 5), 'first unit is a keyframe (IDR)');
+    assert.ok(frames.some((u, i) => i > 0 && u.timestamp < frames[i - 1].timestamp), 'B-frames: presentation times out of decode order');
+    assert.ok(frames.every((u) => u.payloads.every((n) => h264NalType(n) >= 1 && h264NalType(n) <= 12)), 'NAL units without length prefixes');
+    const audio = units.filter((u) => u.track === 1);
+    assert.ok(audio.length > 80, `${audio.length} audio units`);
+    for (let i = 1; i < audio.length; i++) assert.equal((audio[i].timestamp - audio[i - 1].timestamp) >>> 0, 1024, 'AAC frames 1024 samples apart');
+    assert.ok(units.every((u) => u.receivedAt > started.at - 1000 && u.receivedAt <= Date.now()));
 
     const final = JSON.parse((await ingest.store.get(ingestStatusKey('cam1'))) ?? '{}') as Record<string, unknown>;
     assert.equal(final.connected, false);
     assert.equal(final.publishing, false);
     assert.equal(final.frames_received, frames.length);
-    assert.equal(final.packets_received, tags.length);
+    assert.ok(typeof final.packets_received === 'number' && final.packets_received > frames.length + audio.length, 'every RTMP media message counted');
   });
 
   test('rtmp://host/stream/<key>?query form: stream name is the key without the query, never logged', async () => {
@@ -76,21 +80,21 @@ describe('RTMP ingest with real ffmpeg publishers', () => {
     const exit = await withTimeout(ff.exited, 15_000, 'ffmpeg exit');
     assert.equal(exit.code, 0, ff.stderr());
     await waitFor(() => ingest.recorder.eventsOf('drone_7').find((e) => e.type === 'source-stopped'), 5000, 'source-stopped');
-    assert.ok(ingest.recorder.tagsOf('drone_7').length > 20);
+    assert.ok(ingest.recorder.unitsOf('drone_7').length > 20);
     assert.ok(ingest.logs.some((l) => l.includes('drone_7')));
     assert.ok(!ingest.logs.some((l) => l.includes('s3cr3t')), 'the query string is never logged');
   });
 
   test('second publisher of a live key is refused (BadName, ffmpeg fails) while the first keeps flowing; re-publish works', async () => {
     const first = pushWithFfmpeg(`rtmp://127.0.0.1:${ingest.port}/live/dup`, { seconds: 4 });
-    await waitFor(() => ingest.recorder.tagsOf('dup').length > 10 || undefined, 10_000, 'first publisher media');
+    await waitFor(() => ingest.recorder.unitsOf('dup').length > 10 || undefined, 10_000, 'first publisher media');
     const second = pushWithFfmpeg(`rtmp://127.0.0.1:${ingest.port}/live/dup`, { seconds: 4 });
     const secondExit = await withTimeout(second.exited, 10_000, 'second ffmpeg exit');
     assert.notEqual(secondExit.code, 0, 'the second publisher fails');
     assert.match(second.stderr(), /BadName|already being published/);
-    const before = ingest.recorder.tagsOf('dup').length;
-    await waitFor(() => ingest.recorder.tagsOf('dup').length > before + 20 || undefined, 5000, 'first publisher still flowing');
-    assert.equal(ingest.recorder.eventsOf('dup').filter((e) => e.type === 'source-started').length, 1);
+    const before = ingest.recorder.unitsOf('dup').length;
+    await waitFor(() => ingest.recorder.unitsOf('dup').length > before + 20 || undefined, 5000, 'first publisher still flowing');
+    assert.deepEqual(new Set(ingest.recorder.eventsOf('dup').filter((e) => e.type === 'source-started').map((e) => e.generation)), new Set([1]), 'one generation started');
     assert.ok(ingest.logs.some((l) => l.includes('publish refused') && l.includes('already being published')));
     const firstExit = await withTimeout(first.exited, 15_000, 'first ffmpeg exit');
     assert.equal(firstExit.code, 0, first.stderr());
@@ -98,14 +102,15 @@ describe('RTMP ingest with real ffmpeg publishers', () => {
 
     const again = pushWithFfmpeg(`rtmp://127.0.0.1:${ingest.port}/live/dup`, { seconds: 1 });
     assert.equal((await withTimeout(again.exited, 15_000, 're-publish exit')).code, 0, again.stderr());
-    const events = ingest.recorder.eventsOf('dup').map((e) => [e.type, e.generation]);
-    assert.deepEqual(events, [['source-started', 1], ['source-stopped', 1], ['source-started', 2], ['source-stopped', 2]]);
+    // Each publish announces itself when accepted and again, same generation, with the formats of its sequence headers.
+    const events = ingest.recorder.eventsOf('dup').map((e) => [e.type, e.generation, e.formats?.length ?? 0]);
+    assert.deepEqual(events, [['source-started', 1, 0], ['source-started', 1, 2], ['source-stopped', 1, 0], ['source-started', 2, 0], ['source-started', 2, 2], ['source-stopped', 2, 0]]);
   });
 
   test('ingest.rtmp.kick disconnects the publisher; unknown stream replies ok:false', async () => {
     const t0 = Date.now();
     const ff = pushWithFfmpeg(`rtmp://127.0.0.1:${ingest.port}/live/kickme`, { seconds: 10 });
-    await waitFor(() => ingest.recorder.tagsOf('kickme').length > 5 || undefined, 10_000, 'media');
+    await waitFor(() => ingest.recorder.unitsOf('kickme').length > 5 || undefined, 10_000, 'media');
     const reply = await ingest.bus.request(IngestSubjects.rtmpKick, enc.encode(JSON.stringify({ stream: 'kickme' })), { timeoutMs: 1000 });
     assert.deepEqual(decodeJson(RtmpKickReply, IngestSubjects.rtmpKick, reply.data), { ok: true });
     await waitFor(() => ingest.recorder.eventsOf('kickme').find((e) => e.type === 'source-stopped'), 5000, 'source-stopped');
@@ -119,7 +124,7 @@ describe('RTMP ingest with real ffmpeg publishers', () => {
 describe('RTMP_REQUIRE_KNOWN_KEYS', () => {
   let ingest: TestIngest;
   before(async () => {
-    ingest = await startTestIngest({ RTMP_REQUIRE_KNOWN_KEYS: 'true' });
+    ingest = await startTestIngest(startIngest, { RTMP_REQUIRE_KNOWN_KEYS: 'true' });
   });
   after(async () => {
     await killAll();

@@ -1,13 +1,16 @@
 /**
- * One accepted publish: forwards every FLV tag to `media.<s>.in`, announces start/stop on
- * `stream.<s>.events`, and keeps `status/<s>/ingest` fresh while it lasts.
+ * One accepted publish. Its FLV tags become the media model's codec units here, at the edge
+ * (`FlvReader`: protocol-rtmp reads the FLV, the media model the sequence headers), sent on
+ * `media.<s>.in` as CodecUnitMessages; the formats the sequence headers describe go out in
+ * `source-started` (the same typed schema as a camera's). Start/stop events, the source
+ * description and `status/<s>/ingest` go through the shared LiveSource lifecycle.
  */
-import { Subjects, StreamEvent, encodeEnvelope, encodeJson, SourceDescription, STATUS_TTL_MS, STATUS_INTERVAL_MS } from '@streamgate/contracts';
+import { CodecUnitMessage, encodeEnvelope, SourceDescription, RtmpIngestStatus, RtmpPublisherInfo, sourceFormatOf, unsupportedSourceTrackOf } from '@streamgate/contracts';
 import { Bus, Logger, StateStore, StatusMetrics, preciseNowMs } from '@streamgate/platform';
-import { parseAudioTag, parseVideoTag } from '@streamgate/protocol-rtmp';
-import { RtmpPublisherInfo, ingestStatusKey } from '@streamgate/contracts';
-import type { FlvTagKind, Publication } from './publish-gate';
-
+import type { FlvTagType } from '@streamgate/protocol-rtmp';
+import { AccessUnit, FlvReader, FlvReadError } from '@streamgate/media';
+import { LiveSource } from '../source/live-source';
+import type { Publication } from './publish-gate';
 
 export interface RtmpPublicationOptions {
   stream: string;
@@ -24,63 +27,115 @@ export interface RtmpPublicationOptions {
   statusMetrics?: StatusMetrics;
 }
 
+/**
+ * Units read before the formats are complete (video waiting up to FLV_AUDIO_WAIT_MS for an
+ * announced AAC sequence header) are held, then sent after the description; beyond these
+ * bounds the oldest go.
+ */
+export const MAX_HELD_UNITS = 512;
+export const MAX_HELD_BYTES = 16 * 1024 * 1024;
+
 export class RtmpPublication implements Publication {
   readonly stream: string;
-  private readonly statusMetrics: StatusMetrics | undefined;
-  /** Latest onMetaData, AVC sequence header and AAC sequence header, by tag type. */
-  private readonly configTags = new Map<FlvTagKind, NonNullable<SourceDescription['config_tags']>[number]>();
   readonly app: string;
   readonly generation: number;
   readonly disconnect: (reason: string) => void;
-  private readonly bus: Bus;
-  private readonly store: StateStore;
   private readonly logger: Logger;
   private readonly onEnded: (publication: RtmpPublication) => Promise<void>;
-  private readonly mediaSubject: string;
+  private readonly live: LiveSource;
+  private readonly reader = new FlvReader();
   private readonly startedAt = Date.now();
+  private described = false;
+  private held: CodecUnitMessage[] = [];
+  private heldBytes = 0;
   private packets = 0;
   private frames = 0;
   private bytes = 0;
+  private malformed = 0;
   private lastFrameAt: number | undefined;
-  private videoCodec: string | null = null;
-  private audioCodec: string | null = null;
-  private timer: NodeJS.Timeout | undefined;
   private ended: Promise<void> | undefined;
+  private over = false;
 
   constructor(options: RtmpPublicationOptions) {
     this.stream = options.stream;
     this.app = options.app;
     this.generation = options.generation;
-    this.bus = options.bus;
-    this.store = options.store;
     this.logger = options.logger;
     this.onEnded = options.onEnded;
     this.disconnect = options.disconnect;
-    this.statusMetrics = options.statusMetrics;
-    this.mediaSubject = Subjects.mediaIn(options.stream);
+    this.live = new LiveSource({
+      stream: options.stream, kind: 'rtmp', bus: options.bus, store: options.store, logger: options.logger, statusMetrics: options.statusMetrics,
+      status: () => this.status(),
+    });
   }
 
+  /** The publish is accepted: `source-started` (no formats until the sequence headers are read). */
   start(): void {
-    this.publishEvent('source-started');
-    this.writeStatus(true);
-    this.timer = setInterval(() => this.writeStatus(true), STATUS_INTERVAL_MS);
-    this.timer.unref();
+    this.live.begin({}, this.generation);
+    this.live.writeStatus();
+    this.live.startHeartbeat();
   }
 
-  media(tagType: FlvTagKind, timestamp: number, body: Uint8Array): void {
-    if (this.ended) return;
+  media(tagType: FlvTagType, timestamp: number, body: Uint8Array): string | undefined {
+    if (this.ended) return undefined;
     const receivedAt = preciseNowMs();
     this.packets++;
     this.bytes += body.byteLength;
-    if (isConfigTag(tagType, body)) this.configTags.set(tagType, { tag_type: tagType, timestamp, data: Buffer.from(body).toString('base64') });
-    if (tagType === 9) this.inspectVideo(body, receivedAt);
-    else if (tagType === 8 && this.audioCodec === null) this.inspectAudio(body);
-    this.bus.publish(this.mediaSubject, encodeEnvelope({ kind: 'flv-tag', tagType, timestamp, receivedAt, data: body }));
+    const audioBefore = this.reader.audioCodecName;
+    let read;
+    try {
+      read = this.reader.read(tagType, timestamp, body);
+    } catch (err) {
+      if (!(err instanceof FlvReadError)) throw err;
+      // Skipped; the publish goes on (a publisher's bad tag affects nothing else).
+      if (this.malformed++ % 100 === 0) this.logger.debug({ stream: this.stream, count: this.malformed, reason: err.message }, 'malformed FLV tag skipped');
+      return undefined;
+    }
+    if (read.refuse) {
+      this.logger.warn({ stream: this.stream, codec: this.reader.videoCodecName }, `rtmp publish refused: ${read.refuse}`);
+      return read.refuse;
+    }
+    const audio = this.reader.audioCodecName;
+    if (audio !== audioBefore && audio !== null && audio !== 'AAC') this.logger.warn({ stream: this.stream, codec: audio }, 'audio codec is not supported (only AAC)');
+    if (read.frame) {
+      this.frames++;
+      this.lastFrameAt = receivedAt;
+    }
+    if (read.changed) this.describe();
+    for (const unit of read.units) this.send(unit, receivedAt);
+    return undefined;
   }
 
   /** For a packetizer taking the stream over mid-publish. */
-  description(): SourceDescription {
-    return { stream: this.stream, source: 'rtmp', generation: this.generation, config_tags: [...this.configTags.values()] };
+  description(): SourceDescription | undefined {
+    return this.live.description();
+  }
+
+  /** The formats are complete, or changed: announced (same generation); held units follow. */
+  private describe(): void {
+    this.live.describe({ formats: this.reader.tracks.map(sourceFormatOf), unsupported: this.reader.unsupported.map(unsupportedSourceTrackOf) });
+    if (this.described) return;
+    this.described = true;
+    for (const unit of this.held) this.live.publishMedia(encodeEnvelope(unit));
+    this.held = [];
+    this.heldBytes = 0;
+  }
+
+  private send(unit: AccessUnit, receivedAt: number): void {
+    const msg: CodecUnitMessage = { kind: 'codec-unit', track: unit.track, keyframe: unit.keyframe, timestamp: unit.timestamp, receivedAt, payloads: unit.payloads };
+    if (this.described) {
+      this.live.publishMedia(encodeEnvelope(msg));
+      return;
+    }
+    // Held: the payloads are views into the chunk decoder's message, copied once here
+    // (`new Uint8Array(view)` copies; a Buffer's slice() would not).
+    const size = unit.payloads.reduce((n, p) => n + p.byteLength, 0);
+    this.held.push({ ...msg, payloads: unit.payloads.map((p) => new Uint8Array(p)) });
+    this.heldBytes += size;
+    while (this.held.length > MAX_HELD_UNITS || (this.heldBytes > MAX_HELD_BYTES && this.held.length > 1)) {
+      const dropped = this.held.shift();
+      if (dropped) this.heldBytes -= dropped.payloads.reduce((n, p) => n + p.byteLength, 0);
+    }
   }
 
   end(reason: string): Promise<void> {
@@ -98,59 +153,21 @@ export class RtmpPublication implements Publication {
       frames_received: this.frames,
       bytes_received: this.bytes,
       last_frame_time: this.lastFrameAt === undefined ? null : this.lastFrameAt / 1000,
-      video_codec: this.videoCodec,
-      audio_codec: this.audioCodec,
+      video_codec: this.reader.videoCodecName,
+      audio_codec: this.reader.audioCodecName,
     };
   }
 
   private async finish(reason: string): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.publishEvent('source-stopped', reason);
-    this.writeStatus(false);
+    this.over = true;
+    await this.live.end(reason);
     await this.onEnded(this);
   }
 
-  /** Counts video frames (tags carrying NALUs) and notes the codec; parsing never ends a session. */
-  private inspectVideo(body: Uint8Array, receivedAt: number): void {
-    try {
-      const tag = parseVideoTag(body);
-      if (tag.codec === 'avc') {
-        this.videoCodec = 'H264';
-        if (tag.packetType === 'nalu') {
-          this.frames++;
-          this.lastFrameAt = receivedAt;
-        }
-      } else if (this.videoCodec !== tag.name) {
-        this.videoCodec = tag.name;
-        this.logger.warn({ stream: this.stream, codec: tag.name }, `video codec ${tag.name} is not supported (only H.264); the stream will have no video`);
-      }
-    } catch (err) {
-      this.logger.debug({ stream: this.stream, err }, 'unparsable video tag forwarded as is');
-    }
-  }
-
-  private inspectAudio(body: Uint8Array): void {
-    try {
-      const tag = parseAudioTag(body);
-      this.audioCodec = tag.codec === 'aac' ? 'AAC' : `SoundFormat ${tag.soundFormat}`;
-      if (tag.codec !== 'aac') this.logger.warn({ stream: this.stream, codec: this.audioCodec }, 'audio codec is not supported (only AAC)');
-    } catch (err) {
-      this.logger.debug({ stream: this.stream, err }, 'unparsable audio tag forwarded as is');
-    }
-  }
-
-  private publishEvent(type: StreamEvent['type'], reason?: string): void {
-    const event: StreamEvent = { type, stream: this.stream, source: 'rtmp', at: Date.now(), generation: this.generation, reason };
-    try {
-      this.bus.publish(Subjects.streamEvents(this.stream), encodeJson(StreamEvent, event));
-    } catch (err) {
-      this.logger.error({ stream: this.stream, err }, `could not publish ${type}`);
-    }
-  }
-
-  private writeStatus(live: boolean): void {
+  private status(): RtmpIngestStatus {
     const info = this.info();
-    const status = {
+    const live = !this.over;
+    return {
       source: 'rtmp',
       connected: live,
       publishing: live,
@@ -164,18 +181,5 @@ export class RtmpPublication implements Publication {
       audio_codec: info.audio_codec,
       remote_app: info.app,
     };
-    this.statusMetrics?.ingest(this.stream, status);
-    if (!live) this.statusMetrics?.down(this.stream, 'rtmp');
-    this.store.set(ingestStatusKey(this.stream), JSON.stringify(status), { ttlMs: STATUS_TTL_MS }).catch((err: unknown) => {
-      this.logger.warn({ stream: this.stream, err }, 'could not write ingest status');
-    });
   }
-}
-
-/** onMetaData, and the AVC / AAC sequence headers (FLV spec E.4.2.1, E.4.3.1). */
-function isConfigTag(tagType: FlvTagKind, body: Uint8Array): boolean {
-  if (tagType === 18) return true;
-  if (body.byteLength < 2) return false;
-  if (tagType === 9) return (body[0] & 0x0f) === 7 && body[1] === 0;
-  return body[0] >> 4 === 10 && body[1] === 0;
 }

@@ -1,10 +1,11 @@
 /**
- * The RTMP listener: accepts TCP connections, enforces connection-level limits (count,
- * handshake/connect timeout, idle timeout) and hands bytes to one RtmpSession per socket.
+ * The RTMP listeners (RTMP, and RTMPS when a certificate is configured): accept connections,
+ * enforce connection-level limits (count, count per peer address, time to an accepted publish,
+ * idle timeout) and hand bytes to one RtmpSession per socket.
  */
 import { randomUUID } from 'node:crypto';
 import { AddressInfo, Server, Socket, createServer } from 'node:net';
-import type { Logger } from '@streamgate/platform';
+import { AddressLimiter, Logger, TlsCredentials } from '@streamgate/platform';
 import type { PublishGate } from './publish-gate';
 import { RtmpSession } from './rtmp-session';
 
@@ -15,9 +16,15 @@ export interface RtmpServerOptions {
   gate: PublishGate;
   logger: Logger;
   maxConnections: number;
+  /** Connections one peer address may hold (RTMP and RTMPS together). */
+  maxConnectionsPerAddress: number;
   maxMessageSize: number;
-  /** Time allowed from accept to a completed connect command. Default 10 s. */
+  /** Largest message before a publish is accepted. Default 64 KiB. */
+  preauthMaxMessageSize?: number;
+  /** Time allowed from accept to an accepted publish. Default 10 s. */
   handshakeTimeoutMs?: number;
+  /** RTMPS: the certificate, and the port (0 = ephemeral). */
+  tls?: { credentials: TlsCredentials; host: string; port: number };
   /** Time without any byte from the peer before the connection is dropped. Default 30 s. */
   idleTimeoutMs?: number;
   /** Outgoing chunk size. Default 4096. */
@@ -29,36 +36,38 @@ const CLOSE_GRACE_MS = 2_000;
 
 export class RtmpServer {
   private readonly server: Server;
+  private readonly tlsServer: Server | undefined;
   private readonly sockets = new Map<Socket, RtmpSession>();
+  private readonly perAddress: AddressLimiter;
   private readonly handshakeTimeoutMs: number;
   private readonly idleTimeoutMs: number;
 
   constructor(private readonly options: RtmpServerOptions) {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.perAddress = new AddressLimiter(options.maxConnectionsPerAddress);
     this.server = createServer((socket) => this.accept(socket));
+    this.tlsServer = options.tls?.credentials.createTlsServer((socket) => this.accept(socket), this.handshakeTimeoutMs);
+    this.tlsServer?.on('tlsClientError', (err) => this.options.logger.debug({ reason: err.message }, 'rtmps handshake failed'));
   }
 
-  /** Listens; resolves with the bound port. */
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        this.server.on('error', (err) => this.options.logger.error({ err }, 'rtmp server error'));
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+  /** Listens (RTMP, and RTMPS when configured); resolves with the bound ports. */
+  async listen(): Promise<{ port: number; tlsPort: number | undefined }> {
+    const port = await listenOn(this.server, this.options.port, this.options.host, this.options.logger);
+    const tls = this.options.tls;
+    const tlsPort = this.tlsServer && tls ? await listenOn(this.tlsServer, tls.port, tls.host, this.options.logger) : undefined;
+    return { port, tlsPort };
   }
 
   /** Stops accepting, closes every session (ending their publications), resolves when closed. */
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = [this.server, this.tlsServer].filter((s): s is Server => s?.listening === true)
+      .map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const [socket, session] of this.sockets) {
       session.close('server shutting down');
       socket.destroy();
     }
-    await closed;
+    await Promise.all(closed);
   }
 
   private accept(socket: Socket): void {
@@ -68,13 +77,23 @@ export class RtmpServer {
       socket.destroy();
       return;
     }
+    const release = this.perAddress.acquire(socket.remoteAddress);
+    if (!release) {
+      log.warn({ remote: socket.remoteAddress, limit: this.perAddress.maxPerAddress }, 'rtmp connection refused: too many connections from this address');
+      socket.destroy();
+      return;
+    }
     socket.setNoDelay(true);
     let closeTimer: NodeJS.Timeout | undefined;
+    // Every line of the session names the publisher's address (never its stream key's secrets:
+    // the key is the stream name, and query strings are not logged).
+    const remote = `${(socket.remoteAddress ?? '').replace(/^::ffff:/, '')}:${socket.remotePort ?? 0}`;
     const session = new RtmpSession({
       id: randomUUID(),
       gate: this.options.gate,
-      logger: log,
+      logger: log.child({ remote }),
       maxMessageSize: this.options.maxMessageSize,
+      preauthMaxMessageSize: this.options.preauthMaxMessageSize,
       chunkSize: this.options.chunkSize,
       transport: {
         write: (bytes) => {
@@ -90,12 +109,15 @@ export class RtmpServer {
         resume: () => socket.resume(),
       },
       onClosed: () => clearTimeout(handshakeTimer),
+      remoteAddress: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
     });
     this.sockets.set(socket, session);
-    log.debug({ session: session.id, remote: socket.remoteAddress }, 'rtmp connection accepted');
+    log.debug({ session: session.id, remote }, 'rtmp connection accepted');
 
+    // Until a publish is accepted the peer holds a slot without having been let in: bounded.
     const handshakeTimer = setTimeout(() => {
       if (session.state === 'handshake' || session.state === 'connecting') session.close('handshake/connect timeout');
+      else if (session.state === 'connected') session.close('no accepted publish in time');
     }, this.handshakeTimeoutMs);
     handshakeTimer.unref();
     socket.setTimeout(this.idleTimeoutMs, () => session.close('idle timeout'));
@@ -105,8 +127,20 @@ export class RtmpServer {
     socket.on('close', () => {
       clearTimeout(handshakeTimer);
       clearTimeout(closeTimer);
+      release();
       this.sockets.delete(socket);
       session.close('disconnected');
     });
   }
+}
+
+function listenOn(server: Server, port: number, host: string, logger: Logger): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      server.on('error', (err) => logger.error({ err }, 'rtmp server error'));
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }

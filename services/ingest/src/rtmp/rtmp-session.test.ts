@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '@streamgate/platform';
-import { ChunkDecoder, RtmpMessage, amf0Property, decodeCommand } from '@streamgate/protocol-rtmp';
-import type { FlvTagKind, Publication, PublishGate, PublishRequest } from './publish-gate';
+import { ChunkDecoder, FlvTagType, RtmpMessage, amf0Property, decodeCommand } from '@streamgate/protocol-rtmp';
+import type { Publication, PublishGate, PublishRequest } from './publish-gate';
 import { RtmpSession } from './rtmp-session';
 
 const FIXTURE = join(__dirname, '../../../../../libs/protocol/rtmp/fixtures/ffmpeg-5.1-publish.bin');
@@ -13,7 +13,7 @@ const HANDSHAKE_REPLY = 1 + 2 * 1536;
 
 class FakeGate implements PublishGate {
   readonly requests: PublishRequest[] = [];
-  readonly media: [FlvTagKind, number, number][] = [];
+  readonly media: [FlvTagType, number, number][] = [];
   ended: string | undefined;
   constructor(private readonly accept = true) {}
   async begin(request: PublishRequest): ReturnType<PublishGate['begin']> {

@@ -12,11 +12,12 @@ import type { Logger } from '@streamgate/platform';
 import {
   Amf0DecoderOptions, ChunkDecoder, ChunkEncoder, ChunkStreamId, MessageType, RtmpCommand, RtmpMessage, ServerHandshake,
   UserControlEvent, amf0Property, callError, connectResult, createStreamResult, decodeCommand, decodeProtocolControl,
-  decodeUserControl, encodeProtocolControl, onFcPublish, pingResponse, playFailed, publishBadName, publishStart,
+  decodeUserControl, encodeProtocolControl, onFcPublish, pingResponse, playFailed, publishBadName, publishRejected, publishStart,
   simpleResult, streamBegin, unpublishSuccess,
 } from '@streamgate/protocol-rtmp';
-import type { FlvTagKind, Publication, PublishGate } from './publish-gate';
-import { streamNameFromPublishName } from './stream-key';
+import { flvTagTypeOf } from '@streamgate/protocol-rtmp';
+import type { Publication, PublishGate } from './publish-gate';
+import { publishCredentials, streamNameFromPublishName } from './stream-key';
 
 export type RtmpSessionState = 'handshake' | 'connecting' | 'connected' | 'publishing' | 'closed';
 
@@ -40,19 +41,25 @@ export interface RtmpSessionOptions {
   transport: SessionTransport;
   gate: PublishGate;
   logger: Logger;
-  /** Largest message accepted from the peer (also the largest chunk size it may set). */
+  /** Largest message accepted from the peer once its publish is accepted (also the largest chunk size it may set). */
   maxMessageSize: number;
+  /**
+   * Largest message before that (handshake, connect, publish commands need a few KiB): what a
+   * peer that has not been allowed to publish can make us hold is 2 × this. Default 64 KiB.
+   */
+  preauthMaxMessageSize?: number;
   /** Our outgoing chunk size, announced after connect. Default 4096. */
   chunkSize?: number;
   /** Window Acknowledgement Size and Set Peer Bandwidth we announce. Default 2.5 MB. */
   windowAckSize?: number;
   onClosed?: (session: RtmpSession) => void;
+  /** Peer address (access rules, logs). */
+  remoteAddress?: string;
 }
 
 const AMF_LIMITS: Amf0DecoderOptions = { maxDepth: 16, maxValues: 4096 };
 /** Queued socket reads before the socket is paused (only while a publish decision is pending). */
 const MAX_QUEUED_READS = 64;
-const TAG_TYPE: Partial<Record<number, FlvTagKind>> = { [MessageType.Audio]: 8, [MessageType.Video]: 9, [MessageType.DataAmf0]: 18 };
 /** Replies sent by clients to our own calls, and notifications that need no answer. */
 const IGNORED_COMMANDS = new Set(['_result', '_error', 'onBWDone', '_checkbw', 'onStatus', 'receiveAudio', 'receiveVideo']);
 
@@ -68,10 +75,14 @@ export class RtmpSession {
   private readonly chunkSize: number;
   private readonly windowAckSize: number;
   private readonly onClosed?: (session: RtmpSession) => void;
+  private readonly maxMessageSize: number;
   private readonly queue: Uint8Array[] = [];
   private draining = false;
   private paused = false;
   private app = '';
+  /** The app as sent, query included (it may carry credentials: never logged). */
+  private rawApp = '';
+  private readonly remoteAddress: string;
   private nextStreamId = 1;
   private publishStreamId = 0;
   private publication: Publication | undefined;
@@ -87,11 +98,10 @@ export class RtmpSession {
     this.chunkSize = options.chunkSize ?? 4096;
     this.windowAckSize = options.windowAckSize ?? 2_500_000;
     this.onClosed = options.onClosed;
-    this.decoder = new ChunkDecoder({
-      maxMessageSize: options.maxMessageSize,
-      maxChunkSize: options.maxMessageSize,
-      maxChunkStreams: 64,
-    });
+    this.remoteAddress = options.remoteAddress ?? '';
+    this.maxMessageSize = options.maxMessageSize;
+    const preauth = Math.min(options.preauthMaxMessageSize ?? 64 * 1024, options.maxMessageSize);
+    this.decoder = new ChunkDecoder({ maxMessageSize: preauth, maxChunkSize: preauth, maxChunkStreams: 64 });
   }
 
   get state(): RtmpSessionState {
@@ -120,6 +130,8 @@ export class RtmpSession {
     const wasPublishing = this.publication;
     this.stateValue = 'closed';
     this.queue.length = 0;
+    // Partial messages go now, not when the socket object is collected.
+    this.decoder.reset();
     this.publication = undefined;
     this.transport.end();
     if (wasPublishing) void wasPublishing.end(reason);
@@ -263,7 +275,8 @@ export class RtmpSession {
   private onConnect(cmd: RtmpCommand): void {
     this.expect('connect', 'connecting');
     const app = amf0Property(cmd.commandObject, 'app');
-    this.app = typeof app === 'string' ? app.split('?', 1)[0].slice(0, 256) : '';
+    this.rawApp = typeof app === 'string' ? app.slice(0, 2048) : '';
+    this.app = this.rawApp.split('?', 1)[0].slice(0, 256);
     const encoding = amf0Property(cmd.commandObject, 'objectEncoding');
     this.send(encodeProtocolControl({ type: 'window-acknowledgement-size', windowSize: this.windowAckSize }), ChunkStreamId.Control);
     this.send(encodeProtocolControl({ type: 'set-peer-bandwidth', windowSize: this.windowAckSize, limitType: 2 }), ChunkStreamId.Control);
@@ -282,9 +295,12 @@ export class RtmpSession {
       this.refusePublish(streamId, 'invalid stream key: use 1-64 characters from A-Z, a-z, 0-9, "_" and "-"', undefined);
       return;
     }
-    const decision = await this.gate.begin({ stream, app: this.app, sessionId: this.id, disconnect: (reason) => this.close(reason) });
+    const decision = await this.gate.begin({
+      stream, app: this.app, sessionId: this.id, disconnect: (reason) => this.close(reason),
+      ip: this.remoteAddress, credentials: publishCredentials(publishName as string, this.rawApp),
+    });
     if (!decision.accepted) {
-      this.refusePublish(streamId, decision.reason, stream);
+      this.refusePublish(streamId, decision.reason, stream, decision.rejected === true);
       return;
     }
     if (this.stateValue === 'closed') {
@@ -295,14 +311,18 @@ export class RtmpSession {
     this.publication = decision.publication;
     this.publishStreamId = streamId;
     this.stateValue = 'publishing';
+    // Only an accepted publisher may send media-sized messages.
+    this.decoder.setLimits({ maxMessageSize: this.maxMessageSize, maxChunkSize: this.maxMessageSize });
     this.send(streamBegin(streamId), ChunkStreamId.Control);
     this.send(publishStart(streamId, stream), ChunkStreamId.Data);
     this.logger.info({ session: this.id, stream, app: this.app, generation: decision.publication.generation }, 'rtmp publish started');
   }
 
-  private refusePublish(streamId: number, reason: string, stream: string | undefined): void {
-    this.logger.warn({ session: this.id, stream }, `rtmp publish refused: ${reason}`);
-    this.send(publishBadName(streamId, reason), ChunkStreamId.Data);
+  private refusePublish(streamId: number, reason: string, stream: string | undefined, rejected = false): void {
+    // A rejection (access control, source kind) was already logged once, with the peer address, where it was decided.
+    if (rejected) this.logger.debug({ session: this.id, stream }, `rtmp publish refused: ${reason}`);
+    else this.logger.warn({ session: this.id, stream }, `rtmp publish refused: ${reason}`);
+    this.send(rejected ? publishRejected(streamId, reason) : publishBadName(streamId, reason), ChunkStreamId.Data);
     this.close('publish refused');
   }
 
@@ -317,11 +337,16 @@ export class RtmpSession {
   }
 
   private onMedia(msg: RtmpMessage): void {
-    const tagType = TAG_TYPE[msg.typeId];
+    const tagType = flvTagTypeOf(msg.typeId);
     if (this.stateValue !== 'publishing' || !this.publication || tagType === undefined || msg.streamId !== this.publishStreamId) {
       this.logger.debug({ session: this.id, typeId: msg.typeId, state: this.stateValue }, 'media outside a publish, dropped');
       return;
     }
-    this.publication.media(tagType, msg.timestamp, msg.payload);
+    const refusal = this.publication.media(tagType, msg.timestamp, msg.payload);
+    if (refusal !== undefined) {
+      // onStatus error, then close: the publisher (OBS, ffmpeg) shows the description.
+      this.send(publishRejected(this.publishStreamId, refusal), ChunkStreamId.Data);
+      this.close(refusal);
+    }
   }
 }

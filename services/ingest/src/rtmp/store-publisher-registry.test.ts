@@ -71,3 +71,34 @@ suite('redis', async () => {
   await s.ready();
   return s;
 });
+
+test('RTMP publisher lease: renewed for eight TTLs as seen from another client; re-taken after Redis restarts empty', { timeout: 30_000 }, async () => {
+  const own = await startRedisServer();
+  const mine = new RedisStateStore({ url: own.url });
+  const theirs = new RedisStateStore({ url: own.url });
+  const lost: string[] = [];
+  const a = new StorePublisherRegistry(mine, { leaseTtlMs: 800, renewMs: 100, onLost: (s) => lost.push(s) });
+  try {
+    await Promise.all([mine.ready(), theirs.ready()]);
+    assert.equal(await a.claim('drone', 'session-a'), true);
+    const rival = new StorePublisherRegistry(theirs, { leaseTtlMs: 800 });
+    let missing = 0;
+    for (const until = Date.now() + 6400; Date.now() < until;) {
+      if ((await theirs.get('leases/rtmp/drone')) !== 'session-a') missing++;
+      assert.equal(await rival.claim('drone', 'session-b'), false, 'a rival never gets the key');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(missing, 0, 'the lease was never missing: renewals on time');
+    await own.stop('SIGKILL');
+    await own.restart();
+    await Promise.all([mine.ready(), theirs.ready()]);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(await theirs.get('leases/rtmp/drone'), 'session-a', 're-taken by its holder');
+    assert.deepEqual(lost, [], 'the publisher is not kicked');
+  } finally {
+    await a.releaseAll().catch(() => undefined);
+    await mine.close();
+    await theirs.close();
+    await own.stop();
+  }
+});

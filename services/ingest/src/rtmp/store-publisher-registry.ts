@@ -1,13 +1,14 @@
-import { Lease, Logger, StateStore } from '@streamgate/platform';
+import { LEASE_TIMING, Lease, Logger, StateStore } from '@streamgate/platform';
+import { SourceGenerations } from '../source-generations';
 import type { PublisherRegistry } from './publisher-registry';
 
 export interface StorePublisherRegistryOptions {
-  /** Lease lifetime; a crashed instance's keys free up after at most this long. Default 10 s. */
+  /** Lease lifetime; a crashed instance's keys free up after at most this long. Default LEASE_TIMING.ttlMs. */
   leaseTtlMs?: number;
-  /** Renewal period, well inside the TTL. Default TTL / 3. */
+  /** Renewal period, well inside the TTL. Default LEASE_TIMING.renewMs (TTL / 4 with a custom TTL). */
   renewMs?: number;
   logger?: Logger;
-  /** Called when a held lease could not be renewed (another instance took the key). */
+  /** Called when another instance holds the key now (not when the store is merely unreachable or lost it). */
   onLost?: (stream: string) => void;
 }
 
@@ -20,10 +21,12 @@ export class StorePublisherRegistry implements PublisherRegistry {
   private readonly held = new Map<string, { lease: Lease; timer: NodeJS.Timeout }>();
   private readonly ttlMs: number;
   private readonly renewMs: number;
+  private readonly generations: SourceGenerations;
 
   constructor(private readonly store: StateStore, private readonly options: StorePublisherRegistryOptions = {}) {
-    this.ttlMs = options.leaseTtlMs ?? 10_000;
-    this.renewMs = options.renewMs ?? Math.floor(this.ttlMs / 3);
+    this.ttlMs = options.leaseTtlMs ?? LEASE_TIMING.ttlMs;
+    this.renewMs = options.renewMs ?? (options.leaseTtlMs === undefined ? LEASE_TIMING.renewMs : Math.floor(this.ttlMs / 4));
+    this.generations = new SourceGenerations(store);
   }
 
   async claim(stream: string, owner: string): Promise<boolean> {
@@ -32,7 +35,8 @@ export class StorePublisherRegistry implements PublisherRegistry {
     const lease = new Lease(this.store, `leases/rtmp/${stream}`, owner, this.ttlMs);
     if (!(await lease.acquire())) return false;
     const timer = setInterval(() => {
-      lease.renew().then((ok) => {
+      // keep(): a key that vanished with the store's data is re-taken, not a reason to kick.
+      lease.keep().then((ok) => {
         if (ok || this.held.get(stream)?.lease !== lease) return;
         this.stopRenewing(stream);
         this.options.logger?.warn({ stream }, 'RTMP publisher lease lost');
@@ -52,11 +56,7 @@ export class StorePublisherRegistry implements PublisherRegistry {
   }
 
   async nextGeneration(stream: string): Promise<number> {
-    // Only the lease holder publishes, so read-then-write does not race.
-    const key = `generations/${stream}`;
-    const next = Number((await this.store.get(key)) ?? 0) + 1;
-    await this.store.set(key, String(next));
-    return next;
+    return this.generations.next(stream);
   }
 
   /** Releases every lease (clean shutdown). */

@@ -3,20 +3,36 @@
  * after another, reconnecting with backoff, watching for media, falling back from UDP to TCP
  * under `auto`, and turning what the session receives into bus messages and live status.
  *
- * Bus: `source-started` (with the camera SDP) once media can flow, then RtpBatchMessages on
- * media.<s>.in, and `source-stopped` with a reason when the session ends.
+ * Bus (through the shared LiveSource lifecycle): `source-started` (with the camera's tracks as
+ * typed formats) once media can flow, then RtpBatchMessages on media.<s>.in, and
+ * `source-stopped` with a reason when the session ends.
  */
 import {
-  ENVELOPE_HEADER_SIZE, StreamConfig, StreamEvent, StreamTransport, Subjects, cameraUrl, encodeEnvelope, encodeJson,
-  ingestStatusKey, SourceDescription, STATUS_TTL_MS, STATUS_INTERVAL_MS } from '@streamgate/contracts';
-import { Bus, Logger, StateStore, redactUrlCredentials, StatusMetrics, SpanKind, withSpan } from '@streamgate/platform';
+  CameraSource, DEMAND_INTERVAL_MS, ENVELOPE_HEADER_SIZE, SourceDemandReply, StreamConfig, StreamTransport, cameraSources, encodeEnvelope, SourceDescription, sourceFormatOf, RtspIngestStatus,
+  unsupportedSourceTrackOf } from '@streamgate/contracts';
+import { REBASE_MARGIN_MS } from '@streamgate/protocol-rtp';
+import { Bus, CameraUrlGuard, Logger, StateStore, redactUrlCredentials, StatusMetrics, SpanKind, withSpan } from '@streamgate/platform';
+import { LiveSource } from '../source/live-source';
+import { PrimaryProbe } from './primary-probe';
 import { ReconnectBackoff, ReconnectBackoffOptions } from './reconnect-backoff';
-import { RtspClientError, RtspTransportRefusedError } from './rtsp-client-errors';
-import { RtspClientSession } from './rtsp-client-session';
+import { RtspAuthError, RtspClientError, RtspProtocolViolation, RtspStatusError, RtspTransportRefusedError } from './rtsp-client-errors';
+import { RtspClientSession, sourceCredentials } from './rtsp-client-session';
+import { SourceSelection } from './source-selection';
+import { findStall } from './track-stall';
 import { LowerTransport, UDP_FIRST_PACKET_TIMEOUT_MS, effectiveMode, initialTransport } from './transport-negotiation';
 import type { UdpPortPairAllocator } from './udp-port-pair';
 
+/** How often the stall watchdog looks at each track (findStall). */
 const WATCH_INTERVAL_MS = 250;
+/**
+ * Least time between the last packet of one source and the first of the next (failover or a
+ * return to the primary). The packetizer's TimelineContinuity places the new source's first
+ * unit REBASE_MARGIN_MS behind its arrival, but never before the newest timestamp sent (a
+ * B-frame's can be ~100 ms ahead of its arrival); a switch quicker than both would place it
+ * ahead of its arrival, move the RTP ↔ wall-clock mapping of egress's sender reports, and
+ * readers (ffmpeg) saw timestamps go back ("Non-monotonous DTS").
+ */
+const SOURCE_SWITCH_QUIET_MS = REBASE_MARGIN_MS + 250;
 
 export interface CameraPullerOptions {
   config: StreamConfig;
@@ -28,38 +44,61 @@ export interface CameraPullerOptions {
   owner: string;
   /** RTSP_TRANSPORT_DEFAULT: what a stream's `auto` means. */
   defaultTransport: StreamTransport;
-  /** RTSP_TIMEOUT in ms: no RTP for this long ends the session. */
+  /** RTSP_TIMEOUT in ms: no RTP for this long, on any one track, ends the session (findStall). */
   mediaTimeoutMs: number;
   requestTimeoutMs: number;
   firstUdpPacketTimeoutMs?: number;
   backoff?: ReconnectBackoffOptions;
   statusMetrics?: StatusMetrics;
+  /** Checked before every connect (SSRF, DNS rebinding); refusals end in last_error. */
+  cameraGuard?: CameraUrlGuard;
 }
 
-type SessionEnd = { kind: 'closed'; error: Error } | { kind: 'no-udp-media' } | { kind: 'stopped' };
+type SessionEnd =
+  | { kind: 'closed'; error: Error }
+  | { kind: 'no-udp-media' }
+  | { kind: 'stopped' }
+  /** A backup is active and the primary has been healthy long enough: it takes over. */
+  | { kind: 'primary-back' }
+  /** On-demand camera: no consumer for on_demand_close_after. */
+  | { kind: 'idle' };
 
 export class CameraPuller {
   readonly name: string;
   private readonly mode: StreamTransport;
   private readonly backoff: ReconnectBackoff;
   private readonly log: Logger;
-  private readonly mediaSubject: string;
+  private readonly live: LiveSource;
   private transport: LowerTransport;
   private session: RtspClientSession | undefined;
   private endSession: ((end: SessionEnd) => void) | undefined;
   private wake: (() => void) | undefined;
   private stopping = false;
   private running: Promise<void> | undefined;
-  private statusTimer: NodeJS.Timeout | undefined;
-  private generation = 0;
-  private sdp: string | undefined;
-  private started = false;
   private playing = false;
   private reconnects = 0;
   private lastError: string | null = null;
+  /** Unix ms of the latest error; last_error is cleared on recovery, this stays. */
+  private lastErrorAt: number | null = null;
   private lastPacketAt: number | undefined;
+  /** After a track stalled: its media (not any) clears last_error. */
+  private clearErrorOnTrack: number | undefined;
+  /** The stall that ended the session just now (the error retryLater gets). */
+  private stall: { error: Error; track: number | undefined } | undefined;
+  /** SDP indexes of the tracks that ever delivered RTP from this camera (watched for stalls). */
+  private readonly everFlowed = new Set<number>();
   /** Counters of sessions that ended; the live one is added when reporting. */
   private totals = { packets: 0, bytes: 0, lost: 0 };
+  /** The primary (0) and the backups, in order; which one is pulled is the selection's. */
+  private readonly sources: CameraSource[];
+  private readonly selection: SourceSelection;
+  private probe: PrimaryProbe | undefined;
+  /** The source whose media was published last (a different next one is a switch). */
+  private lastPlayedSource = 0;
+  /** On-demand: when a consumer last asked for the stream (undefined: none yet). */
+  private lastDemandAt: number | undefined;
+  /** On-demand: set while the camera is released, resolves on the next demand. */
+  private wakeOnDemand: (() => void) | undefined;
 
   constructor(private readonly options: CameraPullerOptions) {
     this.name = options.config.name;
@@ -67,7 +106,46 @@ export class CameraPuller {
     this.transport = initialTransport(this.mode);
     this.backoff = new ReconnectBackoff(options.backoff);
     this.log = options.logger.child({ stream: this.name });
-    this.mediaSubject = Subjects.mediaIn(this.name);
+    this.live = new LiveSource({
+      stream: this.name, kind: 'rtsp', bus: options.bus, store: options.store, logger: this.log, statusMetrics: options.statusMetrics,
+      status: () => this.status(),
+    });
+    this.sources = cameraSources(options.config);
+    this.selection = new SourceSelection({ sources: this.sources.length, switchBackAfterMs: options.config.switch_back_after * 1000 });
+  }
+
+  /**
+   * A consumer needs the stream (`ingest.<s>.demand`): an on-demand camera is pulled from now
+   * until `on_demand_close_after` after the last demand.
+   */
+  demand(now = Date.now()): SourceDemandReply {
+    const { on_demand: onDemand, on_demand_start_timeout: startTimeout } = this.options.config;
+    if (onDemand) {
+      this.lastDemandAt = now;
+      this.wakeOnDemand?.();
+    }
+    return { on_demand: onDemand, playing: this.playing && this.live.started, start_timeout_ms: Math.round(startTimeout * 1000) };
+  }
+
+  /** On-demand and no consumer within on_demand_close_after. */
+  private get unwanted(): boolean {
+    const { on_demand: onDemand, on_demand_close_after: closeAfter } = this.options.config;
+    // Consumers repeat their demand every DEMAND_INTERVAL_MS: closing sooner than two of them would flap.
+    const closeAfterMs = Math.max(closeAfter * 1000, 2 * DEMAND_INTERVAL_MS);
+    return onDemand && (this.lastDemandAt === undefined || Date.now() - this.lastDemandAt > closeAfterMs);
+  }
+
+  /** On-demand: waits, released, until a consumer asks for the stream. */
+  private async awaitDemand(): Promise<void> {
+    this.log.info('on-demand camera released: waiting for a consumer');
+    this.live.writeStatus();
+    await new Promise<void>((resolve) => {
+      this.wakeOnDemand = resolve;
+      this.wake = resolve;
+    });
+    this.wakeOnDemand = undefined;
+    this.wake = undefined;
+    if (!this.stopping) this.log.info('on-demand camera wanted: connecting');
   }
 
   get config(): StreamConfig {
@@ -76,35 +154,43 @@ export class CameraPuller {
 
   start(): void {
     if (this.running) return;
-    this.statusTimer = setInterval(() => this.writeStatus(), STATUS_INTERVAL_MS);
-    this.statusTimer.unref();
+    this.live.startHeartbeat();
     this.running = this.run().catch((err: unknown) => this.log.error({ err: this.scrub(String(err)) }, 'camera puller crashed'));
   }
 
-  /** TEARDOWN, `source-stopped`, final status; `removeStatus` when the camera is gone for good. */
-  async stop(reason: string, removeStatus = false): Promise<void> {
+  /**
+   * TEARDOWN, `source-stopped`, final status; `removeStatus` when the camera is gone for good.
+   * `handover`: the camera moves to another ingest instance, whose `source-started` continues
+   * the stream; no `source-stopped` and no "down" status, so readers and the packetizer carry
+   * on instead of ending the stream (issue 13).
+   */
+  async stop(reason: string, removeStatus = false, handover = false): Promise<void> {
     this.stopping = true;
     this.endSession?.({ kind: 'stopped' });
     this.wake?.();
     await this.running;
-    if (this.statusTimer) clearInterval(this.statusTimer);
     this.log.info({ reason }, 'stopped pulling');
-    if (removeStatus) {
-      await this.options.store.delete(ingestStatusKey(this.name)).catch((err: unknown) => this.storeFailed(err));
-      await this.options.statusMetrics?.forget(this.name);
-    } else {
-      this.writeStatus();
-      this.options.statusMetrics?.down(this.name, 'rtsp');
-    }
-    this.publishStopped(reason);
+    await this.live.end(reason, handover ? 'handover' : removeStatus ? 'removed' : 'stopped');
   }
 
   private async run(): Promise<void> {
-    this.generation = await this.previousGeneration();
-    const url = cameraUrl(this.options.config);
-    const { username, password } = this.options.config;
-    const credentials = username !== null ? { username, password: password ?? '' } : undefined;
+    await this.live.loadGeneration();
+    const guard = this.options.cameraGuard;
     while (!this.stopping) {
+      if (this.unwanted) {
+        await this.awaitDemand();
+        if (this.stopping) break;
+      }
+      const sourceIndex = this.selection.active;
+      if (sourceIndex !== this.lastPlayedSource) {
+        // Another camera: the tracks it sends are its own (a backup without audio has no audio stall).
+        this.everFlowed.clear();
+        this.clearErrorOnTrack = undefined;
+        if (this.lastPacketAt !== undefined) await this.pause(this.lastPacketAt + SOURCE_SWITCH_QUIET_MS - Date.now());
+        if (this.stopping) break;
+      }
+      const { url } = this.sources[sourceIndex];
+      const credentials = sourceCredentials(this.sources[sourceIndex]);
       const transport = this.transport;
       let ended: (end: SessionEnd) => void = () => undefined;
       const end = new Promise<SessionEnd>((resolve) => (ended = resolve));
@@ -114,9 +200,11 @@ export class CameraPuller {
         sink: (track, rtcp, packets, receivedAt) => this.onMedia(track, rtcp, packets, receivedAt),
         onClosed: (error) => ended({ kind: 'closed', error }),
         onDebug: (message) => this.log.debug(this.scrub(message)),
+        resolveAddress: guard ? (u) => guard.check(u) : undefined,
+        tlsVerify: this.options.config.tls_verify,
       });
       this.session = session;
-      this.log.info({ transport }, `connecting to ${redactUrlCredentials(url)}`);
+      this.log.info({ transport, source: sourceIndex }, `connecting to ${redactUrlCredentials(url)}`);
       try {
         await withSpan('camera.connect', { stream: this.name, 'rtsp.transport': transport }, () => session.start(), { kind: SpanKind.CLIENT });
       } catch (err) {
@@ -134,18 +222,31 @@ export class CameraPuller {
       if (!probing) this.publishStarted(session);
       this.log.info({ transport: session.transport, tracks: session.tracks.map((t) => t.track.codec), timeout: session.sessionTimeout }, 'playing');
       const watch = setInterval(() => this.watch(session, playingSince, probing, ended), WATCH_INTERVAL_MS);
+      if (this.selection.probingPrimary) this.startProbe();
       const result = await end;
       clearInterval(watch);
+      await this.stopProbe();
       await session.stop();
       this.playing = false;
       this.endSessionCounters(session);
       this.backoff.sessionEnded(this.lastPacketAt !== undefined && this.lastPacketAt > playingSince ? this.lastPacketAt - playingSince : 0);
       if (result.kind === 'stopped' || this.stopping) break;
+      if (result.kind === 'primary-back') {
+        // Readers stay (an outage to them) and resume at the primary's first keyframe.
+        this.live.stop('switching back to the primary source');
+        this.selection.returnToPrimary();
+        this.log.info({ source: 0, switches: this.selection.switches }, 'primary source healthy again: switching back');
+        continue;
+      }
+      if (result.kind === 'idle') {
+        this.live.stop(`on-demand: no consumer for ${this.options.config.on_demand_close_after} s`);
+        continue;
+      }
       if (result.kind === 'no-udp-media') {
         this.fallBackToTcp(`no RTP over UDP within ${this.firstUdpMs / 1000} s of PLAY`);
         continue;
       }
-      this.publishStopped(this.scrub(result.error.message));
+      this.live.stop(this.scrub(result.error.message));
       await this.retryLater(result.error);
     }
     this.session = undefined;
@@ -157,14 +258,42 @@ export class CameraPuller {
 
   private watch(session: RtspClientSession, playingSince: number, probing: boolean, ended: (end: SessionEnd) => void): void {
     const now = Date.now();
-    if (probing && !this.started && now - playingSince > this.firstUdpMs) {
+    if (probing && !this.live.started && now - playingSince > this.firstUdpMs) {
       ended({ kind: 'no-udp-media' });
       return;
     }
-    const last = Math.max(playingSince, ...session.tracks.map((t) => t.lastPacketAt ?? 0));
-    if (now - last > this.options.mediaTimeoutMs) {
-      ended({ kind: 'closed', error: new RtspClientError(`no media for ${Math.round((now - last) / 1000)} s (RTSP_TIMEOUT)`) });
+    const tracks = session.tracks.map((t) => ({ index: t.track.index, media: t.track.media, lastPacketAt: t.lastPacketAt }));
+    const stall = findStall(tracks, playingSince, now, this.options.mediaTimeoutMs, this.everFlowed);
+    if (stall) {
+      const error = new RtspClientError(stall.message);
+      this.stall = { error, track: stall.track };
+      ended({ kind: 'closed', error });
+      return;
     }
+    if (this.unwanted) ended({ kind: 'idle' });
+    else if (this.selection.shouldReturnToPrimary(now)) ended({ kind: 'primary-back' });
+  }
+
+  /** A backup is active: watch the primary so it can take over again once healthy. */
+  private startProbe(): void {
+    const guard = this.options.cameraGuard;
+    this.probe = new PrimaryProbe({
+      source: this.sources[0],
+      udpPorts: this.options.udpPorts,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      tlsVerify: this.options.config.tls_verify,
+      resolveAddress: guard ? (u) => guard.check(u) : undefined,
+      onHealthy: (now) => this.selection.primaryHealthy(now),
+      onUnhealthy: () => this.selection.primaryUnhealthy(),
+      onDebug: (message) => this.log.debug(this.scrub(message)),
+    });
+    this.probe.start();
+  }
+
+  private async stopProbe(): Promise<void> {
+    const probe = this.probe;
+    this.probe = undefined;
+    await probe?.stop();
   }
 
   private fallBackToTcp(why: string): boolean {
@@ -176,27 +305,53 @@ export class CameraPuller {
 
   private async retryLater(err: unknown): Promise<void> {
     this.lastError = this.scrub(err instanceof Error ? err.message : String(err));
-    const delay = this.backoff.next();
+    // Recovery from a stall is the stalled track flowing again; from anything else, any media.
+    const stall = this.stall;
+    this.clearErrorOnTrack = stall !== undefined && stall.error === err ? stall.track : undefined;
+    this.stall = undefined;
+    this.lastErrorAt = Date.now();
+    const failed = this.selection.active;
+    const next = this.selection.failed();
+    if (!next.wait) {
+      // Another source is next in order: it takes over at once (readers stay, see SourceOutages).
+      this.log.warn({ source: failed, next: next.source, switches: this.selection.switches }, `source failed, switching to the next: ${this.lastError}`);
+      this.live.writeStatus();
+      if (!this.stopping) this.reconnects++;
+      return;
+    }
+    // The camera answered with an error (auth, status, protocol): no fast retries at it.
+    const outage = !(err instanceof RtspAuthError || err instanceof RtspStatusError || err instanceof RtspProtocolViolation);
+    const delay = this.backoff.next(outage);
     this.log.warn({ retryInMs: delay, attempt: this.backoff.attempts }, `camera unavailable: ${this.lastError}`);
-    this.writeStatus();
+    this.live.writeStatus();
+    await this.pause(delay);
+    if (!this.stopping) this.reconnects++;
+  }
+
+  /** Waits `ms` (none when ≤ 0); stop() cuts it short. */
+  private async pause(ms: number): Promise<void> {
+    if (ms <= 0) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay);
+      const timer = setTimeout(resolve, ms);
       this.wake = () => {
         clearTimeout(timer);
         resolve();
       };
     });
     this.wake = undefined;
-    if (!this.stopping) this.reconnects++;
   }
 
   private onMedia(track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number): void {
-    if (!this.started) {
+    if (!this.live.started) {
       const session = this.session;
       if (rtcp || !session || session.state !== 'playing') return;
       this.publishStarted(session);
     }
-    if (!rtcp) this.lastPacketAt = receivedAt;
+    if (!rtcp) {
+      this.lastPacketAt = receivedAt;
+      this.everFlowed.add(track);
+      if (this.lastError !== null && this.clearErrorOnTrack === track) this.recovered();
+    }
     const max = this.options.bus.maxPayload - ENVELOPE_HEADER_SIZE;
     let from = 0;
     let size = 0;
@@ -213,42 +368,33 @@ export class CameraPuller {
     this.publishBatch(track, rtcp, from === 0 ? packets : packets.slice(from), receivedAt);
   }
 
+  /** The stalled track flows again: the stall is history; last_error_at keeps when it happened. */
+  private recovered(): void {
+    this.lastError = null;
+    this.clearErrorOnTrack = undefined;
+    this.live.writeStatus();
+  }
+
   private publishBatch(track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number): void {
-    try {
-      this.options.bus.publish(this.mediaSubject, encodeEnvelope({ kind: 'rtp-batch', track, rtcp, receivedAt, packets }));
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'could not publish media');
-    }
+    // Pooled: one read's packets are copied once, into a slice of a shared slab.
+    this.live.publishMedia(encodeEnvelope({ kind: 'rtp-batch', track, rtcp, receivedAt, packets }, Buffer.allocUnsafe));
   }
 
   private publishStarted(session: RtspClientSession): void {
-    if (this.started || !session.description) return;
-    this.started = true;
-    this.generation++;
-    this.sdp = session.description.sdp;
-    this.publishEvent({ type: 'source-started', stream: this.name, source: 'rtsp', at: Date.now(), generation: this.generation, sdp: this.sdp });
-    this.writeStatus();
+    if (this.live.started || !session.description) return;
+    const d = session.description;
+    this.live.begin({ formats: d.tracks.map(sourceFormatOf), unsupported: d.unsupported.map(unsupportedSourceTrackOf) });
+    this.selection.playing();
+    this.lastPlayedSource = this.selection.active;
+    // Playing again: the error is history (last_error_at keeps when it happened); after a
+    // stall, only once the stalled track flows again (onMedia).
+    if (this.clearErrorOnTrack === undefined) this.lastError = null;
+    this.live.writeStatus();
   }
 
   /** While playing: what a packetizer taking the stream over needs. */
   description(): SourceDescription | undefined {
-    if (!this.started || this.sdp === undefined) return undefined;
-    return { stream: this.name, source: 'rtsp', generation: this.generation, sdp: this.sdp };
-  }
-
-  private publishStopped(reason: string): void {
-    if (!this.started) return;
-    this.started = false;
-    this.sdp = undefined;
-    this.publishEvent({ type: 'source-stopped', stream: this.name, source: 'rtsp', at: Date.now(), generation: this.generation, reason: reason.slice(0, 500) });
-  }
-
-  private publishEvent(event: StreamEvent): void {
-    try {
-      this.options.bus.publish(Subjects.streamEvents(this.name), encodeJson(StreamEvent, event));
-    } catch (err) {
-      this.log.error({ err: (err as Error).message }, `could not publish ${event.type}`);
-    }
+    return this.live.description();
   }
 
   private endSessionCounters(session: RtspClientSession): void {
@@ -259,12 +405,12 @@ export class CameraPuller {
     }
   }
 
-  private writeStatus(): void {
+  private status(): RtspIngestStatus {
     const live = this.playing ? (this.session?.tracks ?? []) : [];
-    const status = {
+    return {
       source: 'rtsp',
       connected: this.playing,
-      playing: this.playing && this.started,
+      playing: this.playing && this.live.started,
       transport: this.playing ? this.transport : null,
       packets_received: this.totals.packets + live.reduce((n, t) => n + t.packets, 0),
       bytes_received: this.totals.bytes + live.reduce((n, t) => n + t.bytes, 0),
@@ -272,34 +418,20 @@ export class CameraPuller {
       jitter: live.reduce((j, t) => Math.max(j, t.stats.jitterSeconds), 0),
       reconnects: this.reconnects,
       last_error: this.lastError,
+      last_error_at: this.lastErrorAt === null ? null : this.lastErrorAt / 1000,
       owner: this.options.owner,
-      generation: this.generation,
+      generation: this.live.generation,
       last_packet_time: this.lastPacketAt === undefined ? null : this.lastPacketAt / 1000,
+      active_source: this.selection.active,
+      source_switches: this.selection.switches,
+      idle: !this.playing && this.unwanted,
     };
-    this.options.statusMetrics?.ingest(this.name, status);
-    this.options.store.set(ingestStatusKey(this.name), JSON.stringify(status), { ttlMs: STATUS_TTL_MS }).catch((err: unknown) => this.storeFailed(err));
-  }
-
-  private async previousGeneration(): Promise<number> {
-    try {
-      const raw = await this.options.store.get(ingestStatusKey(this.name));
-      const g: unknown = raw === undefined ? undefined : (JSON.parse(raw) as { generation?: unknown }).generation;
-      return typeof g === 'number' && Number.isInteger(g) && g >= 0 ? g : 0;
-    } catch (err) {
-      this.log.debug({ err: (err as Error).message }, 'no previous generation');
-      return 0;
-    }
-  }
-
-  private storeFailed(err: unknown): void {
-    this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not write ingest status');
   }
 
   /** Credentials never leave this object: not in URLs, not verbatim (a camera may echo them). */
   private scrub(text: string): string {
     let out = redactUrlCredentials(text);
-    const { password } = this.options.config;
-    if (password && password.length >= 3) out = out.split(password).join('***');
+    for (const { password } of this.sources) if (password && password.length >= 3) out = out.split(password).join('***');
     return out;
   }
 }

@@ -7,8 +7,10 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, StreamConfig, StreamTransport, SourceDescription } from '@streamgate/contracts';
-import { Bus, Logger, OwnershipManager, ReleaseReason, StateStore, Subscription, StatusMetrics } from '@streamgate/platform';
+import { REGISTRY_ASSERTED_KEY, REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, StreamConfig, StreamTransport, SourceDescription, SourceDemandReply } from '@streamgate/contracts';
+import {
+  Bus, CameraUrlGuard, Logger, OwnershipManager, ReleaseReason, SecretBox, StateStore, Subscription, StatusMetrics, decodeStreamConfig,
+} from '@streamgate/platform';
 import { CameraPuller, CameraPullerOptions } from './camera-puller';
 import { UdpPortPairAllocator } from './udp-port-pair';
 
@@ -24,6 +26,10 @@ export interface CameraSupervisorOptions {
   tickMs?: number;
   instanceId?: string;
   statusMetrics?: StatusMetrics;
+  /** Opens the sealed credentials of registry entries. */
+  secrets: SecretBox;
+  /** Camera URL guard applied on every connect. */
+  cameraGuard?: CameraUrlGuard;
   /** Extra puller options (tests shorten backoff and probation). */
   puller?: Partial<Pick<CameraPullerOptions, 'backoff' | 'firstUdpPacketTimeoutMs'>>;
 }
@@ -34,7 +40,10 @@ export function newInstanceId(): string {
 
 /** A registry entry's identity for "did it change": everything but the timestamps. */
 function fingerprint(c: StreamConfig): string {
-  return JSON.stringify([c.rtsp_url, c.channel, c.subtype, c.username, c.password, c.transport]);
+  return JSON.stringify([
+    c.rtsp_url, c.channel, c.subtype, c.username, c.password, c.transport, c.tls_verify,
+    c.backup_sources, c.switch_back_after, c.on_demand, c.on_demand_start_timeout, c.on_demand_close_after,
+  ]);
 }
 
 export class CameraSupervisor {
@@ -46,9 +55,24 @@ export class CameraSupervisor {
   description(name: string): SourceDescription | undefined {
     return this.pullers.get(name)?.description();
   }
+
+  /**
+   * A consumer needs `name` (`ingest.<s>.demand`). The instance pulling it answers (and keeps an
+   * on-demand camera pulled); for a name that is no on-demand camera of the registry every
+   * instance answers at once "not on demand", so consumers of other streams never wait for a
+   * reply; for an on-demand camera another instance pulls, this one stays silent (undefined).
+   */
+  demand(name: string): SourceDemandReply | undefined {
+    const puller = this.pullers.get(name);
+    if (puller) return puller.demand();
+    if (this.configs.get(name)?.on_demand) return undefined;
+    return { on_demand: false, playing: false, start_timeout_ms: 0 };
+  }
   private configs = new Map<string, StreamConfig>();
   private subscription: Subscription | undefined;
   private reconciling: Promise<void> | undefined;
+  /** The control API's "registry complete" marker was seen in the store at least once. */
+  private assertedSeen = false;
   private again = false;
   private stopped = false;
 
@@ -106,9 +130,16 @@ export class CameraSupervisor {
 
   private async enabledCameras(): Promise<string[]> {
     const next = new Map<string, StreamConfig>();
-    for (const { key, value } of await this.options.store.list(REGISTRY_PREFIX)) {
+    const [asserted, entries] = await Promise.all([this.options.store.get(REGISTRY_ASSERTED_KEY), this.options.store.list(REGISTRY_PREFIX)]);
+    for (const { key, value } of entries) {
       const config = this.parse(key, value);
       if (config?.enabled) next.set(config.name, config);
+    }
+    if (asserted !== undefined) this.assertedSeen = true;
+    else if (this.assertedSeen) {
+      // The store lost its data: an empty or partial registry is not "cameras removed". Keep
+      // pulling what we pull until the control API has re-asserted the registry (issue 13).
+      for (const [name, puller] of this.pullers) if (!next.has(name)) next.set(name, puller.config);
     }
     this.configs = next;
     // An owned camera whose settings changed is pulled again with the new ones.
@@ -133,7 +164,8 @@ export class CameraSupervisor {
     const puller = new CameraPuller({
       config, bus: this.options.bus, store: this.options.store, logger: this.options.logger, udpPorts: this.options.udpPorts,
       owner: this.instanceId, defaultTransport: this.options.defaultTransport, mediaTimeoutMs: this.options.mediaTimeoutMs,
-      requestTimeoutMs: this.options.requestTimeoutMs, statusMetrics: this.options.statusMetrics, ...this.options.puller,
+      requestTimeoutMs: this.options.requestTimeoutMs, statusMetrics: this.options.statusMetrics, cameraGuard: this.options.cameraGuard,
+      ...this.options.puller,
     });
     this.pullers.set(config.name, puller);
     puller.start();
@@ -144,18 +176,17 @@ export class CameraSupervisor {
     if (!puller) return;
     this.pullers.delete(name);
     const why = reason === 'removed' ? 'camera disabled or removed' : reason === 'shutdown' ? 'ingest stopping' : `ownership ${reason}`;
-    // Removed: the status goes too. Moved: the new owner writes it.
-    await puller.stop(why, reason === 'removed');
+    // Removed: the status goes too. Moved (rebalanced, lost): a handover, the new owner
+    // continues the stream and writes the status.
+    await puller.stop(why, reason === 'removed', reason === 'rebalanced' || reason === 'lost');
   }
 
   private parse(key: string, value: string): StreamConfig | undefined {
     try {
-      const parsed = StreamConfig.safeParse(JSON.parse(value));
-      if (parsed.success) return parsed.data;
-      this.options.logger.warn({ key, issue: parsed.error.issues[0]?.message }, 'ignoring invalid registry entry');
+      return decodeStreamConfig(key, value, this.options.secrets);
     } catch (err) {
-      this.options.logger.warn({ key, err: (err as Error).message }, 'ignoring unparsable registry entry');
+      this.options.logger.warn({ key, reason: (err as Error).message }, 'ignoring invalid registry entry');
+      return undefined;
     }
-    return undefined;
   }
 }

@@ -7,6 +7,7 @@
  * on every request carries Authorization. Anything that is not RTSP ends the connection.
  */
 import { Socket, connect } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import {
   ClientAuthenticator, EMPTY_BODY, InterleavedFrame, RTSP_VERSION, RtspHeaders, RtspMessageReader, RtspParseError,
   RtspReaderEvent, RtspRequest, RtspResponse, encodeInterleavedFrame, encodeRequest, encodeResponse,
@@ -18,6 +19,10 @@ import {
 export interface RtspClientConnectionOptions {
   host: string;
   port: number;
+  /** The address to connect to (checked by the camera URL guard); default: `host` resolved by the OS. */
+  address?: string;
+  /** rtsps:// (RTSP over TLS); `verify` false accepts a self-signed camera certificate. */
+  tls?: { verify: boolean };
   auth: ClientAuthenticator;
   /** Connect and per-request deadline, ms. */
   timeoutMs: number;
@@ -28,8 +33,23 @@ export interface RtspClientConnectionOptions {
   onClosed: (err: Error | undefined) => void;
 }
 
+const isIpLiteral = (host: string): boolean => /^[\d.]+$|:/.test(host);
+
+/** The certificate is checked against the URL's host, not the address we connected to. */
+function hostChecker(host: string): (servername: string, cert: import('node:tls').PeerCertificate) => Error | undefined {
+  return (_servername, cert) => checkServerIdentity(host, cert);
+}
+
 /** Bounds on what a camera may send us: heads, bodies (SDP), items per read. */
 const READER_LIMITS = { maxHeadBytes: 16 * 1024, maxBodyBytes: 256 * 1024, maxHeaderCount: 64, maxEventsPerPush: 4096 };
+/**
+ * Plain TCP connections read into this one buffer (net `onread`), shared by every camera
+ * connection of the process: a read is parsed and its media copied into bus envelopes before
+ * the callback returns, so nothing outlives it but the reader's partial item, which it copies
+ * (RtspMessageReader.retainCopy). No buffer is allocated per read, and no stream machinery runs.
+ */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /** A request answered 401 is sent at most this many times (stale nonces included). */
 const MAX_AUTH_ATTEMPTS = 4;
 
@@ -51,9 +71,14 @@ export class RtspClientConnection {
   /** Session id, sent on every request once set (RFC 2326 §12.37). */
   session: string | undefined;
 
-  private constructor(private readonly socket: Socket, private readonly options: RtspClientConnectionOptions) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly options: RtspClientConnectionOptions,
+    /** Reads arrive in SHARED_READ_BUFFER (through `readInto`) rather than as 'data' chunks. */
+    private readonly sharedReads: boolean,
+  ) {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!sharedReads) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.fail(new RtspConnectionError(`connection error: ${err.message}`)));
     socket.on('close', () => this.fail(new RtspConnectionError('the camera closed the connection')));
   }
@@ -61,7 +86,16 @@ export class RtspClientConnection {
   /** Connects within `timeoutMs` (DNS lookup included). */
   static open(options: Omit<RtspClientConnectionOptions, 'onClosed' | 'onInterleaved'> & Partial<RtspClientConnectionOptions>): Promise<RtspClientConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host, port: options.port });
+      const address = options.address ?? options.host;
+      let connection: RtspClientConnection | undefined;
+      // TLS names the host (SNI, certificate check) while connecting to the checked address.
+      const socket: Socket = options.tls
+        ? tlsConnect({ host: address, port: options.port, servername: isIpLiteral(options.host) ? undefined : options.host, rejectUnauthorized: options.tls.verify, checkServerIdentity: hostChecker(options.host) })
+        : connect({
+          host: address, port: options.port,
+          onread: { buffer: SHARED_READ_BUFFER, callback: (n: number, buf: Uint8Array) => connection?.readInto(buf.subarray(0, n)) !== false },
+        });
+      const ready = options.tls ? 'secureConnect' : 'connect';
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new RtspTimeoutError(`connecting to ${options.host}:${options.port}`, options.timeoutMs));
@@ -71,12 +105,13 @@ export class RtspClientConnection {
         socket.destroy();
         reject(new RtspConnectionError(`cannot connect to ${options.host}:${options.port}: ${err.code ?? err.message}`));
       });
-      socket.once('connect', () => {
+      socket.once(ready, () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(new RtspClientConnection(socket, {
+        connection = new RtspClientConnection(socket, {
           onInterleaved: () => undefined, onClosed: () => undefined, ...options,
-        }));
+        }, !options.tls);
+        resolve(connection);
       });
     });
   }
@@ -150,7 +185,15 @@ export class RtspClientConnection {
     });
   }
 
-  private onData(chunk: Buffer): void {
+  /** A read into the shared buffer; false pauses reading (the connection is closed). */
+  private readInto(chunk: Uint8Array): boolean {
+    this.onData(chunk);
+    // The buffer is reused by the next read, of any connection.
+    if (!this.closed) this.reader.retainCopy();
+    return !this.closed;
+  }
+
+  private onData(chunk: Uint8Array): void {
     try {
       let events = this.reader.push(chunk);
       this.handle(events);
@@ -188,7 +231,8 @@ export class RtspClientConnection {
     if (cseq !== undefined && Number(cseq.trim()) !== pending.cseq) return;
     clearTimeout(pending.timer);
     this.pending = undefined;
-    pending.resolve(response);
+    // The body (SDP) is read after this read's buffer is reused: a copy (a Buffer's slice() is a view).
+    pending.resolve(this.sharedReads && response.body.byteLength > 0 ? { ...response, body: new Uint8Array(response.body) } : response);
   }
 
   /** RFC 2326 §10: servers may send requests too (OPTIONS pings, GET_PARAMETER, ANNOUNCE). */

@@ -24,6 +24,12 @@ import {
 import { MediaSink, TrackReceiver } from './track-receiver';
 import { LowerTransport, TransportOffer, acceptTransport, offerHeader, refusesUdp } from './transport-negotiation';
 import type { UdpPortPairAllocator } from './udp-port-pair';
+import type { CameraSource } from '@streamgate/contracts';
+
+/** A configured source's credentials as the session takes them (none without a username). */
+export function sourceCredentials(source: Pick<CameraSource, 'username' | 'password'>): Credentials | undefined {
+  return source.username !== null ? { username: source.username, password: source.password ?? '' } : undefined;
+}
 
 export interface RtspClientSessionOptions {
   /** Camera URL; userinfo in it is split off and used as credentials when none are given. */
@@ -43,6 +49,13 @@ export interface RtspClientSessionOptions {
   maxRedirects?: number;
   /** RFC 3550 §6.2 suggests 5 s as the minimum report interval. */
   reportIntervalMs?: number;
+  /**
+   * Checks each URL before connecting (the camera URL guard, again at connect time against DNS
+   * rebinding, redirects included) and returns the address to connect to.
+   */
+  resolveAddress?: (url: string) => Promise<string>;
+  /** rtsps:// cameras: verify the certificate (default true; false for self-signed cameras). */
+  tlsVerify?: boolean;
 }
 
 const DEFAULT_SESSION_TIMEOUT_S = 60;
@@ -159,11 +172,16 @@ export class RtspClientSession {
       if (!(err instanceof RtspParseError)) throw err;
       throw new RtspClientError(`invalid camera URL: ${err.message}`);
     }
-    if (target.scheme !== 'rtsp') throw new RtspClientError(`${target.scheme}:// is not supported (only rtsp://)`);
+    if (target.scheme !== 'rtsp' && target.scheme !== 'rtsps') throw new RtspClientError(`${target.scheme}:// is not supported (only rtsp:// and rtsps://)`);
     if (target.host === '') throw new RtspClientError('the camera URL has no host');
+    const address = this.options.resolveAddress ? await this.options.resolveAddress(this.url) : undefined;
+    const secure = target.scheme === 'rtsps';
     const connection = await RtspClientConnection.open({
       host: target.host.replace(/^\[(.*)\]$/, '$1'),
-      port: target.port ?? 554,
+      address,
+      // RFC 7826 §19.1 / IANA: rtsps defaults to 322.
+      port: target.port ?? (secure ? 322 : 554),
+      tls: secure ? { verify: this.options.tlsVerify ?? true } : undefined,
       auth: new ClientAuthenticator(this.credentials, () => randomBytes(8).toString('hex')),
       timeoutMs: this.options.requestTimeoutMs,
       userAgent: this.options.userAgent ?? 'streamgate',
@@ -195,6 +213,9 @@ export class RtspClientSession {
       if (REDIRECT_STATUSES.has(response.statusCode) && location) {
         if (redirects >= maxRedirects) throw new RtspClientError(`more than ${maxRedirects} redirects`);
         const next = splitUserinfo(redirectUrl(this.url, location));
+        // The camera's credentials go only where they were configured for: a redirect to
+        // another scheme, host or port gets none (unless its Location carries its own).
+        if (!sameOrigin(this.url, next.url)) this.credentials = undefined;
         if (!this.credentials && next.username !== undefined) this.credentials = { username: next.username, password: next.password ?? '' };
         this.options.onDebug(`redirected (${response.statusCode}) to ${redactUrlCredentials(next.url)}`);
         this.url = next.url;
@@ -369,5 +390,17 @@ export class RtspClientSession {
     this.connection?.close();
     for (const r of this.receivers) r.close();
     this.byChannel.clear();
+  }
+}
+
+/** Same scheme, host and port (the default port of the scheme when none is written). */
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    const x = parseRtspUrl(a);
+    const y = parseRtspUrl(b);
+    const port = (u: { scheme: string; port?: number }): number => u.port ?? (u.scheme === 'rtsps' ? 322 : 554);
+    return x.scheme === y.scheme && x.host.toLowerCase() === y.host.toLowerCase() && port(x) === port(y);
+  } catch {
+    return false;
   }
 }

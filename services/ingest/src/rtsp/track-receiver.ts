@@ -4,12 +4,13 @@
  * sink, and sends our receiver reports back (§6.4.2) the same way media came.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { RtcpError, RtcpPacketType, ntpMiddle32, parseSenderReport, splitCompound } from '@streamgate/protocol-rtp';
+import { ReceptionStats, RtcpError, RtcpPacketType, ntpMiddle32, parseSenderReport, splitCompound } from '@streamgate/protocol-rtp';
 import type { CameraTrack } from './camera-description';
-import { ReceptionStats } from './reception-stats';
+
 import { buildReceiverReportCompound } from './receiver-report';
 import type { NegotiatedTransport } from './transport-negotiation';
 import type { UdpPortPair } from './udp-port-pair';
+import { ReadRun, ReadRunMember, UDP_READ_RUN } from './udp-read-run';
 
 /** Media out of the session: `track` is the SDP media index; `packets` may be views. */
 export type MediaSink = (track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number) => void;
@@ -29,6 +30,8 @@ export interface TrackReceiverOptions {
   cname: string;
   onDebug: (message: string) => void;
   now?: () => number;
+  /** UDP only: where datagrams read in one poll pass are gathered (default: the process's one). */
+  readRun?: ReadRun;
 }
 
 const RTP_HEADER = 12;
@@ -37,7 +40,7 @@ function plainAddress(a: string): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
-export class TrackReceiver {
+export class TrackReceiver implements ReadRunMember {
   readonly stats: ReceptionStats;
   packets = 0;
   bytes = 0;
@@ -45,6 +48,10 @@ export class TrackReceiver {
   private readonly peers: Set<string>;
   private readonly now: () => number;
   private strayWarned = false;
+  private closed = false;
+  /** UDP: RTP datagrams read in this poll pass, not yet handed to the sink (ReadRun). */
+  private queuedRtp: Uint8Array[] = [];
+  private queuedAt = 0;
 
   constructor(private readonly options: TrackReceiverOptions) {
     this.stats = new ReceptionStats(options.track.clockRate);
@@ -64,8 +71,16 @@ export class TrackReceiver {
   listen(): void {
     const udp = this.options.udp;
     if (!udp) return;
+    const run = this.options.readRun ?? UDP_READ_RUN;
     udp.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-      if (this.fromPeer(rinfo)) this.rtp([msg], Date.now());
+      if (!this.fromPeer(rinfo)) return;
+      const now = Date.now();
+      if (!this.count(msg, now)) return;
+      if (this.queuedRtp.length === 0) {
+        this.queuedAt = now;
+        run.queued(this);
+      }
+      this.queuedRtp.push(msg);
     });
     udp.rtcp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       if (this.fromPeer(rinfo)) this.rtcp([msg], Date.now());
@@ -75,22 +90,34 @@ export class TrackReceiver {
     udp.rtcp.on('error', onError);
   }
 
+  /** RTP read together (one TCP read): counted, then handed to the sink as one batch. */
   rtp(packets: Uint8Array[], receivedAt: number): void {
     let valid = 0;
-    for (const p of packets) {
-      // RFC 3550 §5.1: version 2 and a whole fixed header, else it is not RTP for us.
-      if (p.byteLength < RTP_HEADER || p[0] >> 6 !== 2) continue;
-      valid++;
-      this.bytes += p.byteLength;
-      const seq = (p[2] << 8) | p[3];
-      const ts = ((p[4] << 24) | (p[5] << 16) | (p[6] << 8) | p[7]) >>> 0;
-      const ssrc = ((p[8] << 24) | (p[9] << 16) | (p[10] << 8) | p[11]) >>> 0;
-      this.stats.received(ssrc, seq, ts, receivedAt);
-    }
+    for (const p of packets) if (this.count(p, receivedAt)) valid++;
     if (valid === 0) return;
-    this.packets += valid;
-    this.lastPacketAt = receivedAt;
     this.options.sink(this.track.index, false, packets, receivedAt);
+  }
+
+  /** UDP: the datagrams of this poll pass as one batch, stamped with the first one's arrival. */
+  flushQueued(): void {
+    const packets = this.queuedRtp;
+    if (packets.length === 0) return;
+    this.queuedRtp = [];
+    if (!this.closed) this.options.sink(this.track.index, false, packets, this.queuedAt);
+  }
+
+  /** Counts one packet at its arrival (jitter needs each packet's own time); false if it is not RTP. */
+  private count(p: Uint8Array, receivedAt: number): boolean {
+    // RFC 3550 §5.1: version 2 and a whole fixed header, else it is not RTP for us.
+    if (p.byteLength < RTP_HEADER || p[0] >> 6 !== 2) return false;
+    this.packets++;
+    this.bytes += p.byteLength;
+    this.lastPacketAt = receivedAt;
+    const seq = (p[2] << 8) | p[3];
+    const ts = ((p[4] << 24) | (p[5] << 16) | (p[6] << 8) | p[7]) >>> 0;
+    const ssrc = ((p[8] << 24) | (p[9] << 16) | (p[10] << 8) | p[11]) >>> 0;
+    this.stats.receive(ssrc, seq, ts, receivedAt);
+    return true;
   }
 
   rtcp(packets: Uint8Array[], receivedAt: number): void {
@@ -115,6 +142,8 @@ export class TrackReceiver {
   }
 
   close(): void {
+    this.closed = true;
+    this.queuedRtp = [];
     this.options.udp?.close();
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAudioSpecificConfig } from '@streamgate/protocol-rtp';
+import { parseAudioSpecificConfig } from '@streamgate/codec';
 import { buildStreamDescription } from './stream-description';
 
 const sps = Uint8Array.from([0x67, 0x64, 0x00, 0x1f, 0xac]);

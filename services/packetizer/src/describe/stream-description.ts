@@ -1,13 +1,12 @@
 /**
- * The SDP readers get (RFC 6184 §8.1 for H.264, RFC 7798 §7.1 for H.265, RFC 3640 §4.1 for
- * mpeg4-generic AAC-hbr) and the StreamDescription egress needs; the same for RTMP and RTSP
- * sources.
+ * The SDP readers get and the StreamDescription egress needs, the same for RTMP and RTSP
+ * sources: our output tracks as formats, written by the media model's SDP writer (RFC 6184
+ * §8.1 for H.264, RFC 7798 §7.1 for H.265, RFC 3640 §4.1 for mpeg4-generic AAC-hbr).
  */
 import type { StreamDescription, TrackDescription } from '@streamgate/contracts';
-import { formatFmtp, serializeSdp, SdpMedia } from '@streamgate/protocol-sdp';
-import { audioSpecificConfigHex } from '@streamgate/protocol-rtp';
+import { serializeSdp, SdpMedia } from '@streamgate/protocol-sdp';
+import { AudioConfig, formatToSdpMedia, Mpeg4AudioFormat, VIDEO_CLOCK_RATE, VideoConfig, VideoFormat } from '@streamgate/media';
 import { AUDIO_PAYLOAD_TYPE, AUDIO_TRACK, VIDEO_PAYLOAD_TYPE, VIDEO_TRACK } from '../media/access-unit';
-import type { AudioConfig, VideoConfig } from '../media/track-config';
 
 export interface DescribeInput {
   stream: string;
@@ -18,60 +17,28 @@ export interface DescribeInput {
   audio?: { config: AudioConfig; ssrc: number };
 }
 
-const hex2 = (b: number): string => b.toString(16).padStart(2, '0');
-const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-
-function videoFmtp(config: VideoConfig): string {
-  if (config.codec === 'H265') {
-    const vps: Array<[string, string]> = config.vps ? [['sprop-vps', base64(config.vps)]] : [];
-    return formatFmtp(VIDEO_PAYLOAD_TYPE, [...vps, ['sprop-sps', base64(config.sps)], ['sprop-pps', base64(config.pps)]]);
-  }
-  const sps = config.sps;
-  // profile-level-id is the three SPS bytes after the NAL header (RFC 6184 §8.1).
-  const profileLevelId = `${hex2(sps[1])}${hex2(sps[2])}${hex2(sps[3])}`;
-  return formatFmtp(VIDEO_PAYLOAD_TYPE, [
-    ['packetization-mode', '1'], ['profile-level-id', profileLevelId], ['sprop-parameter-sets', `${base64(config.sps)},${base64(config.pps)}`],
-  ]);
+/** What we send: H.264 packetization-mode 1, H.265 without DONL. */
+function videoFormat(config: VideoConfig): VideoFormat {
+  const parameterSets = { vps: config.vps, sps: config.sps, pps: config.pps };
+  const base = { media: 'video' as const, payloadType: VIDEO_PAYLOAD_TYPE, clockRate: VIDEO_CLOCK_RATE, parameterSets };
+  return config.codec === 'H264' ? { ...base, codec: 'H264', packetizationMode: 1 } : { ...base, codec: 'H265' };
 }
 
-function videoMedia(config: VideoConfig): SdpMedia {
-  return {
-    type: 'video', port: 0, protocol: 'RTP/AVP', formats: [String(VIDEO_PAYLOAD_TYPE)], bandwidths: [],
-    attributes: [
-      { name: 'rtpmap', value: `${VIDEO_PAYLOAD_TYPE} ${config.codec}/90000` },
-      { name: 'fmtp', value: videoFmtp(config) },
-      { name: 'control', value: `trackID=${VIDEO_TRACK}` },
-    ],
-  };
-}
-
-function audioMedia(config: AudioConfig): SdpMedia {
-  const { channels } = config.parsed;
-  return {
-    type: 'audio', port: 0, protocol: 'RTP/AVP', formats: [String(AUDIO_PAYLOAD_TYPE)], bandwidths: [],
-    attributes: [
-      { name: 'rtpmap', value: `${AUDIO_PAYLOAD_TYPE} MPEG4-GENERIC/${config.clockRate}/${channels || 2}` },
-      {
-        name: 'fmtp',
-        value: formatFmtp(AUDIO_PAYLOAD_TYPE, [
-          ['streamtype', '5'], ['profile-level-id', '1'], ['mode', 'AAC-hbr'], ['sizelength', '13'], ['indexlength', '3'], ['indexdeltalength', '3'],
-          ['config', audioSpecificConfigHex(config.asc)],
-        ]),
-      },
-      { name: 'control', value: `trackID=${AUDIO_TRACK}` },
-    ],
-  };
+/** What we send: AAC-hbr, sizelength 13, indexlength 3, indexdeltalength 3 (RFC 3640 §3.3.6). */
+function audioFormat(config: AudioConfig): Mpeg4AudioFormat {
+  const { asc, parsed, clockRate } = config;
+  return { media: 'audio', codec: 'MPEG4-GENERIC', payloadType: AUDIO_PAYLOAD_TYPE, clockRate, asc, parsed, sizeLength: 13, indexLength: 3, indexDeltaLength: 3 };
 }
 
 export function buildStreamDescription(input: DescribeInput): StreamDescription {
   const media: SdpMedia[] = [];
   const tracks: TrackDescription[] = [];
   if (input.video) {
-    media.push(videoMedia(input.video.config));
-    tracks.push({ id: VIDEO_TRACK, media: 'video', codec: input.video.config.codec, payloadType: VIDEO_PAYLOAD_TYPE, clockRate: 90000, ssrc: input.video.ssrc });
+    media.push(formatToSdpMedia(videoFormat(input.video.config), VIDEO_PAYLOAD_TYPE, `trackID=${VIDEO_TRACK}`));
+    tracks.push({ id: VIDEO_TRACK, media: 'video', codec: input.video.config.codec, payloadType: VIDEO_PAYLOAD_TYPE, clockRate: VIDEO_CLOCK_RATE, ssrc: input.video.ssrc });
   }
   if (input.audio) {
-    media.push(audioMedia(input.audio.config));
+    media.push(formatToSdpMedia(audioFormat(input.audio.config), AUDIO_PAYLOAD_TYPE, `trackID=${AUDIO_TRACK}`));
     tracks.push({ id: AUDIO_TRACK, media: 'audio', codec: 'MPEG4-GENERIC', payloadType: AUDIO_PAYLOAD_TYPE, clockRate: input.audio.config.clockRate, ssrc: input.audio.ssrc });
   }
   const sdp = serializeSdp({

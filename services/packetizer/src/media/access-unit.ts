@@ -16,8 +16,14 @@ export interface AccessUnitOut {
   rtpTimestamp: number;
   /** Serialized RTP packets in send order. */
   packets: Uint8Array[];
+  /**
+   * The buffer the encoder wrote the packets into (`encodeFramed`; `packets` are views of it):
+   * ACCESS_UNIT_HEADROOM bytes then the envelope's body, so the service seals it into the bus
+   * message without copying (sealAccessUnitEnvelope).
+   */
+  framed: Uint8Array;
   /** Video: the NAL units sent (parameter sets included on keyframes). */
   nalus?: Uint8Array[];
-  /** Arrival time of the input that completed this unit, when the source knows it (ms). */
-  receivedAt?: number;
+  /** Arrival time (Unix ms, as ingest stamped it) of the input that completed this unit. */
+  receivedAt: number;
 }

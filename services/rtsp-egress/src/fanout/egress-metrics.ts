@@ -21,13 +21,28 @@ export class EgressMetrics {
     const prev = this.last.get(stream) ?? { bytesSent: 0, dropped: 0 };
     const sentDelta = stats.bytesSent - prev.bytesSent;
     const droppedDelta = stats.droppedReaders - prev.dropped;
-    if (sentDelta > 0) this.metrics.bytesSent.inc({ stream, transport: 'all' }, sentDelta);
-    if (droppedDelta > 0) this.metrics.readersDropped.inc({ stream }, droppedDelta);
+    // inc(0) still exposes the series: "0 dropped" is an answer, a missing series is not.
+    this.metrics.bytesSent.inc({ stream, transport: 'all' }, Math.max(0, sentDelta));
+    this.metrics.readersDropped.inc({ stream }, Math.max(0, droppedDelta));
     this.last.set(stream, { bytesSent: stats.bytesSent, dropped: stats.droppedReaders });
+  }
+
+  /** Writing the stream's status to the store failed. */
+  storeError(): void {
+    this.metrics.errors.inc({ kind: 'store' });
   }
 
   /** The stream's fan-out is gone; the next one counts from zero. */
   disposed(stream: string): void {
     this.last.delete(stream);
+  }
+
+  /** The stream ended for good (an RTMP push): its egress series go (bounded label sets). */
+  forget(stream: string): void {
+    this.last.delete(stream);
+    for (const transport of ['tcp', 'udp']) this.metrics.readers.remove({ stream, transport });
+    this.metrics.bytesSent.remove({ stream, transport: 'all' });
+    this.metrics.readersDropped.remove({ stream });
+    this.metrics.latency.remove({ stream });
   }
 }

@@ -1,4 +1,4 @@
-import { StreamDescription, statusKey, STATUS_TTL_MS } from '@streamgate/contracts';
+import { EgressStatus, StreamDescription, encodeStatus, statusKey, STATUS_TTL_MS } from '@streamgate/contracts';
 import type { Bus, Logger, StateStore } from '@streamgate/platform';
 import { EgressMetrics } from './egress-metrics';
 import type { FanoutReader } from './fanout-reader';
@@ -6,15 +6,7 @@ import { FanoutStats, StreamFanout, StreamFanoutOptions } from './stream-fanout'
 
 const SENDER_REPORT_INTERVAL_MS = 5_000;
 
-/** Live status written to `status/<s>/rtsp-egress` (snake_case, as in the public API). */
-export interface EgressStatus {
-  readers: number;
-  readers_tcp: number;
-  readers_udp: number;
-  bytes_sent: number;
-  dropped_readers: number;
-}
-
+/** Live status written to `status/<s>/rtsp-egress` (schema in contracts). */
 function toStatus(s: FanoutStats): EgressStatus {
   return { readers: s.readers, readers_tcp: s.readersTcp, readers_udp: s.readersUdp, bytes_sent: s.bytesSent, dropped_readers: s.droppedReaders };
 }
@@ -79,15 +71,25 @@ export class FanoutRegistry {
     this.metrics?.disposed(fanout.stream);
   }
 
-  /** source-stopped: BYE to every reader of the stream and drop them. */
-  closeStream(stream: string): void {
+  /** The source is down but its readers stay (SourceOutages): they resume at the next keyframe. */
+  sourceDown(stream: string): void {
+    this.fanouts.get(stream)?.sourceDown();
+  }
+
+  /**
+   * source-stopped: BYE to every reader of the stream and drop them. `forgetSeries` (a push
+   * that ended: its key may never come back) removes the stream's egress series too.
+   */
+  closeStream(stream: string, forgetSeries = false): void {
     const fanout = this.fanouts.get(stream);
-    if (!fanout) return;
-    const stats = fanout.stats();
-    this.fanouts.delete(stream);
-    fanout.close('source-stopped');
-    this.writeStatus(stream, { ...stats, readers: 0, readersTcp: 0, readersUdp: 0 });
-    this.metrics?.disposed(stream);
+    if (fanout) {
+      const stats = fanout.stats();
+      this.fanouts.delete(stream);
+      fanout.close('source-stopped');
+      this.writeStatus(stream, { ...stats, readers: 0, readersTcp: 0, readersUdp: 0 });
+      this.metrics?.disposed(stream);
+    }
+    if (forgetSeries) this.metrics?.forget(stream);
   }
 
   /** Once a second: status of every stream with readers; sender reports every ~5 s. */
@@ -112,7 +114,10 @@ export class FanoutRegistry {
   private writeStatus(stream: string, stats: FanoutStats): void {
     this.metrics?.update(stream, stats);
     this.store
-      .set(statusKey(stream, 'rtsp-egress'), JSON.stringify(toStatus(stats)), { ttlMs: STATUS_TTL_MS })
-      .catch((err: unknown) => this.logger.warn({ err, stream }, 'status write failed'));
+      .set(statusKey(stream, 'rtsp-egress'), encodeStatus('rtsp-egress', toStatus(stats)), { ttlMs: STATUS_TTL_MS })
+      .catch((err: unknown) => {
+        this.metrics?.storeError();
+        this.logger.warn({ err, stream }, 'status write failed');
+      });
   }
 }

@@ -1,13 +1,12 @@
 import {
-  AccessUnitMessage, StreamDescription, Subjects, decodeEnvelope, decodeEnvelopeList,
+  AccessUnitMessage, StreamDescription, Subjects, decodeEnvelope,
 } from '@streamgate/contracts';
-import { Bus, Logger, Subscription, preciseNowMs } from '@streamgate/platform';
+import { Bus, Logger, Subscription, preciseNowMs, requestGop } from '@streamgate/platform';
 import {
-  RTP_FIXED_HEADER_SIZE, RtpWallClock, buildGoodbye, buildSenderReport, joinCompound, ntpFromUnixMs, seqLessThan,
+  RTP_FIXED_HEADER_SIZE, RtpWallClock, buildGoodbye, buildSenderReport, joinCompound, ntpFromUnixMs, rtpSequenceNumber, rtpSsrc, seqLessThan,
 } from '@streamgate/protocol-rtp';
-import { rtpSequenceNumber, rtpSsrc } from '../rtp-fields';
 import { FanoutGroup, FanoutReader, ReaderCloseReason } from './fanout-reader';
-import { GopCache, GopCacheLimits, auByteLength } from './gop-cache';
+import { GopCache, GopCacheLimits } from '@streamgate/media';
 import { AccessUnitBatch } from './access-unit-batch';
 import { MergeWindow } from './merge-window';
 
@@ -24,7 +23,29 @@ export interface StreamFanoutOptions {
    * Absent or windowMs 0: every batch is written at once.
    */
   tcpMerge?: { windowMs: number; minReaders: number };
+  /**
+   * Least pace of the GOP replay to a new UDP reader, bytes per millisecond (default
+   * UDP_REPLAY_BYTES_PER_MS); a stream arriving faster than half of it is replayed at twice its
+   * own rate. Sent at once, a 1080p GOP (~1 MB) overflows a reader's default socket buffer
+   * (net.core.rmem_default, 208 KiB) and its first frames arrive broken.
+   */
+  udpReplayBytesPerMs?: number;
+  /** Most bytes a UDP reader may have waiting behind its paced replay before it is dropped. */
+  udpReplayMaxBytes?: number;
 }
+
+/**
+ * 1.6 MB/s (12.8 Mbit/s), 16 KB per 10 ms tick: a reader descheduled for 100 ms (a machine
+ * with another busy process per core) finds 160 KB waiting, within its socket buffer. At
+ * 6.4 MB/s ffmpeg lost 90-224 packets of a 1080p GOP in most reads beside one busy process;
+ * at 1.6 MB/s none beside two. A 1 MB GOP takes ~0.6 s; the reader renders from its keyframe
+ * (the first ~0.1 s) on.
+ */
+export const UDP_REPLAY_BYTES_PER_MS = 1600;
+/** A replay goes at least this many times the stream's own rate, so the reader catches up. */
+const UDP_REPLAY_RATE_FACTOR = 2;
+const UDP_REPLAY_TICK_MS = 10;
+const UDP_REPLAY_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Units gathered into one batch before it is sent without waiting for the run to end. */
 const MAX_BATCH_ACCESS_UNITS = 64;
@@ -46,6 +67,14 @@ interface ReaderSlot {
   reader: FanoutReader;
   /** RFC 6184 decoders need an IDR first: nothing is sent until a video keyframe. */
   awaitingKeyframe: boolean;
+  /** Sender reports go out right before the reader's first media packet (see startReader). */
+  reportsSent: boolean;
+  /**
+   * Units waiting for a paced send (a UDP reader's GOP replay and what came after it);
+   * `sentPackets` of the first one already went out (a keyframe larger than a tick's share);
+   * `share`: bytes per tick.
+   */
+  backlog?: PacedBacklog;
 }
 
 interface TrackClock {
@@ -81,7 +110,7 @@ export class StreamFanout {
   private readonly mergeWindow: MergeWindow | undefined;
   /** Readers written together, per group; each array is replaced, never changed in place. */
   private groups: Array<[FanoutGroup, FanoutReader[]]> = [];
-  private readonly gop: GopCache;
+  private readonly gop: GopCache<AccessUnitMessage>;
   private readonly videoTrack: number | undefined;
   private readonly clocks = new Map<number, TrackClock>();
   private readonly subscription: Subscription;
@@ -90,7 +119,9 @@ export class StreamFanout {
   private unsent: AccessUnitMessage[] = [];
   private flushQueued = false;
   private readonly flushTask = (): void => this.flushQueuedBatch();
-  private closed = false;
+  /** Why it closed (undefined while open): a reader added after that is told so at once (addReader). */
+  private closedFor: ReaderCloseReason | undefined;
+  private paceTimer: NodeJS.Timeout | undefined;
   private bytesSent = 0;
   private droppedReaders = 0;
 
@@ -103,7 +134,7 @@ export class StreamFanout {
   ) {
     this.videoTrack = description.tracks.find((t) => t.media === 'video')?.id;
     for (const t of description.tracks) this.clocks.set(t.id, { clockRate: t.clockRate, ssrc: t.ssrc, packets: 0, octets: 0, wallclock: new RtpWallClock({ clockRate: t.clockRate }) });
-    this.gop = new GopCache(options.gopLimits, this.videoTrack);
+    this.gop = new GopCache<AccessUnitMessage>(options.gopLimits, auByteLength);
     if (options.tcpMerge && options.tcpMerge.windowMs > 0) {
       this.mergeWindow = new MergeWindow(options.tcpMerge.windowMs, () => this.flushMergedSafely());
     }
@@ -118,7 +149,11 @@ export class StreamFanout {
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.closedFor !== undefined;
+  }
+
+  private get closed(): boolean {
+    return this.closedFor !== undefined;
   }
 
   stats(): FanoutStats {
@@ -131,24 +166,45 @@ export class StreamFanout {
   startInfo(): Map<number, TrackStart> {
     this.flush();
     const out = new Map<number, TrackStart>();
-    for (const au of this.gop.accessUnits) {
+    for (const au of this.gop.replay) {
       if (out.has(au.track) || au.packets.length === 0) continue;
       out.set(au.track, { seq: rtpSequenceNumber(au.packets[0]), rtptime: au.rtpTimestamp });
     }
     return out;
   }
 
-  /** Adds a reader and replays the cached GOP to it at once (call right after the PLAY reply). */
+  /**
+   * Adds a reader (call right after the PLAY reply) and starts it as docs/architecture.md
+   * "Reader start" says: a sender report per track, then the lead-in and the cached GOP, at
+   * once over TCP (flow-controlled), paced over UDP; without a GOP, from the next keyframe.
+   */
   addReader(reader: FanoutReader): void {
-    if (this.closed || this.slots.has(reader)) return;
+    if (this.slots.has(reader)) return;
+    if (this.closedFor !== undefined) {
+      // Closed while its PLAY was answered (the source stopped meanwhile): told like the others,
+      // not left playing a stream that sends nothing (GStreamer waited for data forever).
+      this.goodbye(reader, this.closedFor, Date.now());
+      return;
+    }
     // Units gathered or held before this reader came are in the GOP it is about to receive:
     // the readers already there get them now, so the new one is not sent them twice.
     this.flush();
     this.flushMerged();
-    const slot: ReaderSlot = { reader, awaitingKeyframe: this.videoTrack !== undefined && reader.wants(this.videoTrack) };
+    const slot: ReaderSlot = { reader, awaitingKeyframe: this.videoTrack !== undefined && reader.wants(this.videoTrack), reportsSent: false };
     this.slots.set(reader, slot);
-    const gop = this.gop.accessUnits;
-    if (gop.length > 0) this.deliver(slot, new AccessUnitBatch(gop.slice()));
+    const replay = this.gop.replay;
+    if (replay.length > 0) {
+      // The replay starts with the lead-in (a non-keyframe) on purpose; its keyframe follows.
+      slot.awaitingKeyframe = false;
+      if (reader.transport === 'udp') {
+        this.sendStartReports(slot);
+        const bytes = replay.reduce((n, au) => n + auByteLength(au), 0);
+        slot.backlog = { units: replay, bytes, sentPackets: 0, share: this.replayShare(replay, bytes) };
+        this.paceBacklogs(0);
+      } else {
+        this.deliver(slot, new AccessUnitBatch(replay));
+      }
+    }
     if (this.slots.has(reader)) this.rebuildLists();
   }
 
@@ -165,7 +221,7 @@ export class StreamFanout {
     const groups = new Map<FanoutGroup, FanoutReader[]>();
     for (const slot of this.slotList) {
       const group = slot.reader.group;
-      if (!group || slot.awaitingKeyframe) {
+      if (!group || slot.awaitingKeyframe || slot.backlog) {
         (slot.reader.transport === 'tcp' ? tcpSolo : solo).push(slot);
         continue;
       }
@@ -186,8 +242,24 @@ export class StreamFanout {
     for (const [track, clock] of this.clocks) {
       const sr = this.senderReport(clock, nowMs);
       if (!sr) continue;
-      for (const slot of this.slotList) if (slot.reader.wants(track) && !slot.awaitingKeyframe) slot.reader.writeRtcp(track, sr);
+      // Readers that started go on getting reports while they wait for a keyframe (an outage).
+      for (const slot of this.slotList) if (slot.reader.wants(track) && slot.reportsSent) slot.reader.writeRtcp(track, sr);
     }
+  }
+
+  /**
+   * The source is down and will come back as a new generation (same SSRCs, timestamps and
+   * sequence numbers continuing: the packetizer's TimelineContinuity): its GOP is stale, and
+   * every reader resumes at the next keyframe. Sender reports go on.
+   */
+  sourceDown(): void {
+    this.flushMerged();
+    this.flush();
+    this.gop.clear();
+    for (const slot of this.slotList) {
+      if (this.videoTrack !== undefined && slot.reader.wants(this.videoTrack)) slot.awaitingKeyframe = true;
+    }
+    this.rebuildLists();
   }
 
   /** Source stopped or shutdown: SR + BYE (RFC 3550 §6.6) to each reader, then drop them all. */
@@ -195,30 +267,33 @@ export class StreamFanout {
     if (this.closed) return;
     // Held units go out before the goodbye.
     this.flushMerged();
-    this.closed = true;
+    this.closedFor = reason;
+    clearTimeout(this.paceTimer);
     this.subscription.unsubscribe();
     this.unsent = [];
     const now = Date.now();
     const slots = this.slotList;
     this.slots.clear();
     this.rebuildLists();
-    for (const slot of slots) {
-      for (const [track, clock] of this.clocks) {
-        if (!slot.reader.wants(track)) continue;
-        const bye = buildGoodbye({ sources: [clock.ssrc], reason: reason === 'source-stopped' ? 'source stopped' : 'server shutdown' });
-        const sr = this.senderReport(clock, now);
-        slot.reader.writeRtcp(track, sr ? joinCompound([sr, bye]) : bye);
-      }
-      slot.reader.dropped(reason);
-    }
+    for (const slot of slots) this.goodbye(slot.reader, reason, now);
     this.gop.clear();
+  }
+
+  /** SR + BYE (RFC 3550 §6.6) on each of the reader's tracks, then the reader is dropped. */
+  private goodbye(reader: FanoutReader, reason: ReaderCloseReason, now: number): void {
+    for (const [track, clock] of this.clocks) {
+      if (!reader.wants(track)) continue;
+      const bye = buildGoodbye({ sources: [clock.ssrc], reason: reason === 'source-stopped' ? 'source stopped' : 'server shutdown' });
+      const sr = this.senderReport(clock, now);
+      reader.writeRtcp(track, sr ? joinCompound([sr, bye]) : bye);
+    }
+    reader.dropped(reason);
   }
 
   private async loadGop(): Promise<void> {
     let units: AccessUnitMessage[] = [];
     try {
-      const reply = await this.bus.request(Subjects.gop(this.stream), new Uint8Array(0), { timeoutMs: this.options.gopRequestTimeoutMs });
-      units = decodeEnvelopeList(reply.data).filter((m): m is AccessUnitMessage => m.kind === 'access-unit');
+      units = await requestGop(this.bus, this.stream, this.options.gopRequestTimeoutMs);
     } catch (err) {
       // A missing GOP only delays the first picture until the next keyframe.
       this.logger.warn({ err, stream: this.stream }, 'GOP request failed; readers wait for the next keyframe');
@@ -285,7 +360,8 @@ export class StreamFanout {
     const units = this.unsent;
     if (units.length === 0 || this.closed) return;
     this.unsent = [];
-    for (const au of units) this.gop.add(au);
+    // A stream without video has no GOP to cache.
+    if (this.videoTrack !== undefined) for (const au of units) this.gop.add(au, au.track === this.videoTrack && au.keyframe, au.track === this.videoTrack);
     if (this.slotList.length === 0) return;
     const batch = new AccessUnitBatch(units);
     const groups = this.groups;
@@ -340,18 +416,97 @@ export class StreamFanout {
       const start = batch.units.findIndex((au) => au.track === this.videoTrack && au.keyframe);
       if (start < 0) return true;
       slot.awaitingKeyframe = false;
-      batch = batch.from(start);
+      // Led in like a replay (GopCache says why); the units are already in the GOP (flush).
+      const leadIn = this.gop.leadInOf(batch.units[start]);
+      batch = leadIn ? new AccessUnitBatch([leadIn, ...batch.units.slice(start)]) : batch.from(start);
     }
+    if (slot.backlog) {
+      // Behind a paced replay: live units wait their turn, so the reader gets them in order.
+      for (const au of batch.units) {
+        slot.backlog.units.push(au);
+        slot.backlog.bytes += auByteLength(au);
+      }
+      if (slot.backlog.bytes <= (this.options.udpReplayMaxBytes ?? UDP_REPLAY_MAX_BYTES)) return true;
+      return this.drop(slot, 'slow');
+    }
+    return this.write(slot, batch);
+  }
+
+  /** Writes the batch to the reader now (after its start reports); false when it was dropped. */
+  private write(slot: ReaderSlot, batch: AccessUnitBatch): boolean {
+    this.sendStartReports(slot);
     const sent = slot.reader.writeBatch(batch);
     if (sent >= 0) {
       this.bytesSent += sent;
       return true;
     }
+    return this.drop(slot, 'slow');
+  }
+
+  private drop(slot: ReaderSlot, reason: ReaderCloseReason): false {
     this.droppedReaders++;
     this.removeReader(slot.reader);
     this.logger.info({ stream: this.stream, transport: slot.reader.transport }, 'dropping slow reader');
-    slot.reader.dropped('slow');
+    slot.reader.dropped(reason);
     return false;
+  }
+
+  /**
+   * A sender report per track before a reader's first media packet, so it maps RTP time to
+   * wall clock (and aligns audio with video) from the first frame instead of after the first
+   * periodic report seconds later (RFC 6051 §3: an initial RTCP packet at once on joining).
+   */
+  private sendStartReports(slot: ReaderSlot): void {
+    if (slot.reportsSent) return;
+    slot.reportsSent = true;
+    const now = Date.now();
+    for (const [track, clock] of this.clocks) {
+      if (!slot.reader.wants(track)) continue;
+      const sr = this.senderReport(clock, now);
+      if (sr) slot.reader.writeRtcp(track, sr);
+    }
+  }
+
+  /** Sends each paced backlog its share for one tick; re-arms while any backlog remains. */
+  private paceBacklogs(delayMs: number): void {
+    if (this.paceTimer || this.closed) return;
+    this.paceTimer = setTimeout(() => {
+      this.paceTimer = undefined;
+      try {
+        this.paceTick();
+      } catch (err) {
+        this.logger.error({ err, stream: this.stream }, 'paced replay failed');
+      }
+    }, delayMs);
+  }
+
+  /** Bytes per tick for a replay of `bytes` (the GOP): the least pace, or twice the stream's rate. */
+  private replayShare(replay: readonly AccessUnitMessage[], bytes: number): number {
+    const floor = this.options.udpReplayBytesPerMs ?? UDP_REPLAY_BYTES_PER_MS;
+    const spanMs = replay.length > 1 ? replay[replay.length - 1].receivedAt - replay[0].receivedAt : 0;
+    const streamRate = spanMs > 0 ? bytes / spanMs : 0;
+    return Math.ceil(Math.max(floor, UDP_REPLAY_RATE_FACTOR * streamRate) * UDP_REPLAY_TICK_MS);
+  }
+
+  private paceTick(): void {
+    if (this.closed) return;
+    let pending = false;
+    let joined = false;
+    for (const slot of this.slotList) {
+      const backlog = slot.backlog;
+      if (!backlog) continue;
+      const chunk = takeShare(backlog);
+      if (backlog.units.length === 0) {
+        slot.backlog = undefined;
+        joined = true;
+      } else {
+        pending = true;
+      }
+      if (chunk.length > 0) this.write(slot, new AccessUnitBatch(chunk));
+    }
+    // Caught-up readers join their group for the next batch.
+    if (joined) this.rebuildLists();
+    if (pending) this.paceBacklogs(UDP_REPLAY_TICK_MS);
   }
 
   private senderReport(clock: TrackClock, nowMs: number): Uint8Array | undefined {
@@ -362,4 +517,48 @@ export class StreamFanout {
       packetCount: clock.packets >>> 0, octetCount: clock.octets >>> 0, reports: [],
     });
   }
+}
+
+interface PacedBacklog {
+  units: AccessUnitMessage[];
+  bytes: number;
+  sentPackets: number;
+  share: number;
+}
+
+/**
+ * Up to `share` bytes of packets from the front of a backlog (at least one packet), removed
+ * from it. A unit larger than the share is split across ticks: a 1080p keyframe (200–400 kB)
+ * sent whole would by itself overflow a reader's default socket buffer (208 KiB of kernel
+ * accounting, ~100 kB of datagrams on loopback). Over UDP a reader loses nothing by getting a
+ * unit in parts; the parts are the same packet buffers, not copies.
+ */
+function takeShare(backlog: PacedBacklog): AccessUnitMessage[] {
+  const budget = backlog.share;
+  const chunk: AccessUnitMessage[] = [];
+  let bytes = 0;
+  let whole = 0;
+  while (whole < backlog.units.length) {
+    const au = backlog.units[whole];
+    const first = backlog.sentPackets;
+    let end = first;
+    while (end < au.packets.length && (bytes === 0 || bytes + au.packets[end].byteLength <= budget)) bytes += au.packets[end++].byteLength;
+    if (end === first) break;
+    chunk.push(first === 0 && end === au.packets.length ? au : { ...au, packets: au.packets.slice(first, end) });
+    if (end < au.packets.length) {
+      backlog.sentPackets = end;
+      break;
+    }
+    backlog.sentPackets = 0;
+    whole++;
+  }
+  backlog.units.splice(0, whole);
+  backlog.bytes -= bytes;
+  return chunk;
+}
+
+function auByteLength(au: AccessUnitMessage): number {
+  let n = 0;
+  for (const p of au.packets) n += p.byteLength;
+  return n;
 }

@@ -1,4 +1,5 @@
-import { Bus, Logger, SpanKind, withSpan } from '@streamgate/platform';
+import type { StreamDescription } from '@streamgate/contracts';
+import { Bus, Logger, SpanKind, withSourceDemand, withSpan } from '@streamgate/platform';
 import {
   RtpInfoEntry, RtspHeaders, RtspParseError, RtspRequest, RtspStatus, TransportSpec, formatRange, formatRtpInfo, formatSession,
   formatTransport, parseCSeq, parseRange, parseResourcePath, parseRtspUrl, parseSession, parseTransports, urlAuthority,
@@ -12,19 +13,25 @@ import {
   BadRequestError, MethodNotValidInStateError, RtspStatusError, SessionNotFoundError, StreamNotFoundError, UnsupportedTransportError,
 } from './rtsp-errors';
 import type { HandlerResult, RtspConnection } from './rtsp-connection';
+import type { RtspAuthenticator } from './rtsp-authenticator';
 import type { SessionDirectory } from './session-directory';
+import type { SourceOutages } from './source-outages';
 import { describeStream } from './stream-describer';
 
 export interface RequestHandlerOptions {
   sessionTimeoutS: number;
   readerQueueBytes: number;
   describeTimeoutMs: number;
+  /** Streams whose source is down: DESCRIBE/SETUP use their last description. */
+  outages?: SourceOutages;
 }
 
 const TRACED_METHODS = new Set(['DESCRIBE', 'SETUP', 'PLAY', 'TEARDOWN']);
 const SUPPORTED = ['OPTIONS', 'DESCRIBE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER'];
 /** RFC 2326 methods a play-only server knows but does not allow (405, not 501). */
 const KNOWN_NOT_ALLOWED = new Set(['ANNOUNCE', 'RECORD', 'REDIRECT']);
+/** Why a PLAY of a session whose source stopped is 404 (the reader describes again once it is back). */
+const SOURCE_STOPPED = 'its source stopped; DESCRIBE again once it is back';
 
 /**
  * The RTSP methods of a play-only server (RFC 2326 §10). Each handler first checks the
@@ -38,6 +45,7 @@ export class RtspRequestHandler {
     private readonly registry: FanoutRegistry,
     private readonly udp: UdpPair,
     private readonly options: RequestHandlerOptions,
+    private readonly auth: RtspAuthenticator,
   ) {}
 
   async handle(conn: RtspConnection, req: RtspRequest): Promise<HandlerResult> {
@@ -60,11 +68,11 @@ export class RtspRequestHandler {
   private dispatch(conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): Promise<HandlerResult> | HandlerResult {
     switch (req.method) {
       case 'OPTIONS':
-        this.optionalSession(req);
+        this.optionalSession(conn, req);
         headers.set('Public', SUPPORTED.join(', '));
         return ok(headers);
       case 'DESCRIBE':
-        return this.describe(req, headers);
+        return this.describe(conn, req, headers);
       case 'SETUP':
         return this.setup(conn, req, headers);
       case 'PLAY':
@@ -76,7 +84,7 @@ export class RtspRequestHandler {
       case 'GET_PARAMETER':
       case 'SET_PARAMETER': {
         // Keepalives (GStreamer, VLC): refresh the session, answer 200 with no body.
-        const session = this.optionalSession(req);
+        const session = this.optionalSession(conn, req);
         if (session) headers.set('Session', this.sessionHeader(session));
         return ok(headers);
       }
@@ -88,9 +96,10 @@ export class RtspRequestHandler {
     }
   }
 
-  private async describe(req: RtspRequest, headers: RtspHeaders): Promise<HandlerResult> {
+  private async describe(conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): Promise<HandlerResult> {
     const { streamName } = parseResourcePath(req.url);
-    const description = await describeStream(this.bus, streamName, this.options.describeTimeoutMs);
+    await this.auth.authorizeRead(conn, req, streamName);
+    const description = await this.describeStream(streamName);
     headers.set('Content-Base', `${urlAuthority(parseRtspUrl(req.url))}/${streamName}/`);
     headers.set('Content-Type', 'application/sdp');
     return { response: { statusCode: RtspStatus.OK, headers, body: new TextEncoder().encode(description.sdp) } };
@@ -98,18 +107,19 @@ export class RtspRequestHandler {
 
   private async setup(conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): Promise<HandlerResult> {
     const target = parseResourcePath(req.url);
-    let session = this.optionalSession(req);
+    await this.auth.authorizeRead(conn, req, target.streamName);
+    let session = this.optionalSession(conn, req);
     if (session) {
       session.assertState('SETUP', 'init', 'ready');
       if (session.stream !== target.streamName) throw new BadRequestError('all tracks of a session must belong to one stream');
     }
     const transportValue = req.headers.get('transport');
     if (transportValue === undefined) throw new BadRequestError('missing Transport header');
-    const spec = chooseTransport(parseTransports(transportValue));
+    const spec = chooseTransport(parseTransports(transportValue), conn.secure);
     const transport = spec.lowerTransport === 'TCP' ? 'tcp' : 'udp';
     if (session?.transport !== undefined && session.transport !== transport) throw new UnsupportedTransportError('tracks of one session must share a transport');
     if (transport === 'tcp' && session && session.owner !== conn) throw new MethodNotValidInStateError('SETUP', 'set up on another connection');
-    const description = session?.description ?? (await describeStream(this.bus, target.streamName, this.options.describeTimeoutMs));
+    const description = session?.description ?? (await this.describeStream(target.streamName));
     const track = target.trackId === undefined
       ? (description.tracks.length === 1 ? description.tracks[0] : undefined)
       : description.tracks.find((t) => t.id === target.trackId);
@@ -155,8 +165,8 @@ export class RtspRequestHandler {
   }
 
   private async play(conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): Promise<HandlerResult> {
-    const session = this.requiredSession(req, 'PLAY');
-    if (session.ended) throw new StreamNotFoundError(session.stream, 'its source stopped; DESCRIBE again once it is back');
+    const session = this.requiredSession(conn, req, 'PLAY');
+    if (session.ended) throw new StreamNotFoundError(session.stream, SOURCE_STOPPED);
     session.assertState('PLAY', 'ready', 'playing');
     headers.set('Session', this.sessionHeader(session));
     headers.set('Range', this.playRange(req));
@@ -165,6 +175,11 @@ export class RtspRequestHandler {
     if (session.closed || session.state !== 'ready') {
       this.registry.release(fanout);
       throw new SessionNotFoundError(session.id);
+    }
+    if (fanout.isClosed) {
+      // The source stopped while its GOP loaded: nothing will come.
+      this.registry.release(fanout);
+      throw new StreamNotFoundError(session.stream, SOURCE_STOPPED);
     }
     const reader = this.createReader(session, conn);
     const start = fanout.startInfo();
@@ -176,6 +191,7 @@ export class RtspRequestHandler {
     session.state = 'playing';
     session.reader = reader;
     session.fanout = fanout;
+    this.logger.info({ stream: session.stream, transport: session.transport, remote: session.clientAddress, session: session.id }, 'RTSP reader started');
     return {
       response: { statusCode: RtspStatus.OK, headers },
       // After the PLAY reply is on the wire: replay the GOP, then live units.
@@ -186,8 +202,23 @@ export class RtspRequestHandler {
     };
   }
 
-  private pause(_conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): HandlerResult {
-    const session = this.requiredSession(req, 'PAUSE');
+  /** The packetizer's description; while the source is down, the last one (readers may wait). */
+  private async describeStream(stream: string): Promise<StreamDescription> {
+    const outages = this.options.outages;
+    try {
+      // An on-demand camera at rest is woken; DESCRIBE waits for it (bounded) rather than 404.
+      const description = await withSourceDemand(this.bus, stream, 'rtsp', () => describeStream(this.bus, stream, this.options.describeTimeoutMs));
+      outages?.remember(description);
+      return description;
+    } catch (err) {
+      const last = err instanceof StreamNotFoundError ? outages?.descriptionWhileDown(stream) : undefined;
+      if (last) return last;
+      throw err;
+    }
+  }
+
+  private pause(conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): HandlerResult {
+    const session = this.requiredSession(conn, req, 'PAUSE');
     session.assertState('PAUSE', 'ready', 'playing');
     if (session.state === 'playing' && session.fanout && session.reader) {
       this.registry.removeReader(session.fanout, session.reader);
@@ -199,8 +230,8 @@ export class RtspRequestHandler {
     return ok(headers);
   }
 
-  private teardown(_conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): HandlerResult {
-    const session = this.requiredSession(req, 'TEARDOWN');
+  private teardown(conn: RtspConnection, req: RtspRequest, headers: RtspHeaders): HandlerResult {
+    const session = this.requiredSession(conn, req, 'TEARDOWN');
     session.assertState('TEARDOWN', 'init', 'ready', 'playing');
     this.sessions.close(session, 'teardown');
     headers.set('Session', session.id);
@@ -231,19 +262,29 @@ export class RtspRequestHandler {
     }
   }
 
-  private optionalSession(req: RtspRequest): RtspSession | undefined {
+  /**
+   * The session a request names, if it may use it: a TCP session only from the connection that
+   * set it up (its media flows there), a UDP session only from the reader's address. Anyone
+   * else gets the same 454 as for an unknown id, so ids cannot be probed or hijacked.
+   */
+  private optionalSession(conn: RtspConnection, req: RtspRequest): RtspSession | undefined {
     const value = req.headers.get('session');
     if (value === undefined) return undefined;
     const { id } = parseSession(value);
     const session = this.sessions.get(id);
     if (!session) throw new SessionNotFoundError(id);
+    const bound = session.transport === 'udp' ? session.clientAddress === conn.remoteAddress : session.owner === conn;
+    if (!bound) {
+      this.logger.warn({ connection: conn.id, ip: conn.remoteAddress, method: req.method.slice(0, 32) }, 'RTSP session used from another connection: refused');
+      throw new SessionNotFoundError(id);
+    }
     session.touch(Date.now());
     return session;
   }
 
   /** A method that needs a session sent without one is not valid in the 'init' state (455). */
-  private requiredSession(req: RtspRequest, method: string): RtspSession {
-    const session = this.optionalSession(req);
+  private requiredSession(conn: RtspConnection, req: RtspRequest, method: string): RtspSession {
+    const session = this.optionalSession(conn, req);
     if (!session) throw new MethodNotValidInStateError(method, 'init');
     return session;
   }
@@ -267,7 +308,12 @@ export class RtspRequestHandler {
       const v = headers.get(name);
       if (v !== undefined) out.set(name, v);
     }
-    if (err instanceof RtspStatusError) for (const [name, value] of Object.entries(err.headers)) out.set(name, value);
+    if (err instanceof RtspStatusError) {
+      for (const [name, value] of Object.entries(err.headers)) {
+        if (typeof value === 'string') out.set(name, value);
+        else for (const v of value) out.append(name, v);
+      }
+    }
     return out;
   }
 }
@@ -276,16 +322,22 @@ function ok(headers: RtspHeaders): HandlerResult {
   return { response: { statusCode: RtspStatus.OK, headers } };
 }
 
-/** The first alternative we can serve: unicast RTP/AVP over UDP (with client ports) or TCP. */
-function chooseTransport(specs: TransportSpec[]): TransportSpec {
+/**
+ * The first alternative we can serve: unicast RTP/AVP over UDP (with client ports) or TCP.
+ * Over RTSPS only TCP: plain RTP over UDP would carry the media outside the TLS session.
+ */
+function chooseTransport(specs: TransportSpec[], tcpOnly: boolean): TransportSpec {
   for (const spec of specs) {
+    if (tcpOnly && spec.lowerTransport !== 'TCP') continue;
     if (spec.protocol !== 'RTP' || spec.profile !== 'AVP') continue;
     if ((spec.delivery ?? 'unicast') !== 'unicast') continue;
     if (spec.mode !== undefined && spec.mode !== 'PLAY') continue;
     if (spec.lowerTransport === 'UDP' && (!spec.clientPort || spec.clientPort[0] === 0)) continue;
     return spec;
   }
-  throw new UnsupportedTransportError(`none of ${specs.length} offered transports is unicast RTP/AVP over UDP or TCP`);
+  throw new UnsupportedTransportError(tcpOnly
+    ? `none of ${specs.length} offered transports is RTP/AVP/TCP (interleaved), the only one served over RTSPS`
+    : `none of ${specs.length} offered transports is unicast RTP/AVP over UDP or TCP`);
 }
 
 /** The client's interleaved pair if free, else the lowest free even pair (RFC 2326 §12.39). */

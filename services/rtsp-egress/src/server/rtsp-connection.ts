@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Logger } from '@streamgate/platform';
 import {
   EMPTY_BODY, RTSP_VERSION, RtspHeaders, RtspMessageReader, RtspParseError, RtspRequest, RtspResponse, encodeResponse, reasonPhrase,
@@ -23,6 +24,12 @@ export interface RtspConnectionOptions {
   maxHeadBytes: number;
   maxBodyBytes: number;
   idleTimeoutMs: number;
+  /**
+   * A request must be complete this long after its first byte arrived, and a connection that
+   * owns no session must complete a request at least this often (slow-request and trickle
+   * protection; a byte every few seconds no longer keeps a slot).
+   */
+  requestTimeoutMs: number;
   /** Requests queued before reading pauses (a client pipelining faster than we answer). */
   maxQueuedRequests: number;
 }
@@ -37,6 +44,8 @@ let nextConnectionId = 1;
 export class RtspConnection implements SessionOwner {
   readonly id = nextConnectionId++;
   readonly remoteAddress: string;
+  /** RTSPS: the connection is a TLS socket. */
+  readonly secure: boolean;
   private readonly reader: RtspMessageReader;
   private readonly queue: RtspRequest[] = [];
   private processing = false;
@@ -44,6 +53,10 @@ export class RtspConnection implements SessionOwner {
   /** Last time the client sent anything, and whether that quiet spell was reported; see `checkIdle`. */
   private lastReadMs = Date.now();
   private idleReported = false;
+  /** When the last complete request arrived (or the connection opened). */
+  private lastRequestMs = Date.now();
+  /** When the first byte of a request still incomplete arrived; undefined when none is pending. */
+  private partialSinceMs: number | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -52,6 +65,7 @@ export class RtspConnection implements SessionOwner {
     private readonly options: RtspConnectionOptions,
   ) {
     this.remoteAddress = (socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    this.secure = socket instanceof TLSSocket;
     this.reader = new RtspMessageReader({ maxHeadBytes: options.maxHeadBytes, maxBodyBytes: options.maxBodyBytes });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -74,7 +88,14 @@ export class RtspConnection implements SessionOwner {
    * idle here is only the client going quiet (we write only answers to it, or media for a
    * session it owns).
    */
-  checkIdle(nowMs: number): void {
+  checkIdle(nowMs: number, ownsSession: boolean): void {
+    if (this.isClosed) return;
+    const timeout = this.options.requestTimeoutMs;
+    if ((this.partialSinceMs !== undefined && nowMs - this.partialSinceMs >= timeout) || (!ownsSession && nowMs - this.lastRequestMs >= timeout)) {
+      this.logger.debug({ connection: this.id, remote: this.remoteAddress }, 'closing RTSP connection: no complete request in time');
+      this.socket.destroy();
+      return;
+    }
     if (this.idleReported || this.isClosed || nowMs - this.lastReadMs < this.options.idleTimeoutMs) return;
     this.idleReported = true;
     this.dispatcher.onIdle(this);
@@ -98,7 +119,10 @@ export class RtspConnection implements SessionOwner {
       events = this.reader.push(chunk);
       while (events.length > 0) {
         for (const event of events) {
-          if (event.type === 'request') this.queue.push(event.request);
+          if (event.type === 'request') {
+            this.queue.push(event.request);
+            this.lastRequestMs = this.lastReadMs;
+          }
           else if (event.type === 'interleaved') this.dispatcher.onInterleaved(this, event.frame.channel, event.frame.payload);
           // Responses (to requests we never send) are ignored.
         }
@@ -109,6 +133,9 @@ export class RtspConnection implements SessionOwner {
       this.failStream(err, chunk);
       return;
     }
+    // Interleaved frames complete at once; only a partial request head or body counts as pending.
+    if (this.reader.bufferedBytes === 0) this.partialSinceMs = undefined;
+    else this.partialSinceMs ??= this.lastReadMs;
     if (this.queue.length >= this.options.maxQueuedRequests) this.socket.pause();
     void this.processQueue();
   }

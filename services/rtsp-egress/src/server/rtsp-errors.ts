@@ -5,7 +5,7 @@ import { RtspStatus } from '@streamgate/protocol-rtsp';
  * The connection answers with that status, the CSeq echoed, and keeps going.
  */
 export class RtspStatusError extends Error {
-  constructor(readonly statusCode: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(readonly statusCode: number, message: string, readonly headers: Record<string, string | readonly string[]> = {}) {
     super(message);
     this.name = 'RtspStatusError';
   }
@@ -43,5 +43,13 @@ export class BadRequestError extends RtspStatusError {
   constructor(why: string) {
     super(RtspStatus.BadRequest, why);
     this.name = 'BadRequestError';
+  }
+}
+
+/** 401 with the challenges to answer (RFC 2326 §12.44), or 403 for a known user without the permission. */
+export class AccessDeniedError extends RtspStatusError {
+  constructor(status: 401 | 403, why: string, challenges: readonly string[] = []) {
+    super(status === 401 ? RtspStatus.Unauthorized : RtspStatus.Forbidden, why, challenges.length > 0 ? { 'WWW-Authenticate': challenges } : {});
+    this.name = 'AccessDeniedError';
   }
 }

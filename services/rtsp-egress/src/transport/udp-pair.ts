@@ -1,7 +1,7 @@
-import { Socket, SocketType, createSocket } from 'node:dgram';
+import { Socket, SocketType } from 'node:dgram';
 import { LookupOneOptions, lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
-import type { Logger } from '@streamgate/platform';
+import { bindUdpPortPair, Logger, UdpPortPairError } from '@streamgate/platform';
 import { ConnectedRtpSender } from './connected-rtp-sender';
 import type { RtpSender } from './rtp-sender';
 import { UdpDestination, UdpFanout, UdpFanoutOptions } from './udp-fanout';
@@ -38,36 +38,14 @@ export class UdpPair {
   /** Binds `port`/`port+1`; with port 0, finds a free even/odd pair (`attempts` tries). */
   static async bind(host: string, port: number, logger: Logger, fanoutOptions: UdpFanoutOptions = {}, attempts = 32): Promise<UdpPair> {
     const type = host.includes(':') ? 'udp6' : 'udp4';
-    if (port !== 0) {
-      if (port % 2 !== 0) throw new Error(`RTSP_UDP_RTP_PORT must be even (RFC 3550 §11), got ${port}`);
-      // RTCP first: it is the exclusive one, so a pair held elsewhere fails here.
-      const rtcp = await bindSocket(type, host, port + 1, false);
-      const rtp = await bindSocket(type, host, port, true).catch(async (err: unknown) => {
-        await closeSocket(rtcp);
-        throw err;
-      });
-      return UdpPair.wrap(rtp, rtcp, port, type, host, logger, fanoutOptions);
+    let pair;
+    try {
+      pair = await bindUdpPortPair({ host, port, rtpReuseAddr: true, lookup: literalLookup, attempts });
+    } catch (err) {
+      if (err instanceof UdpPortPairError && port !== 0) throw new Error(`RTSP_UDP_RTP_PORT: ${err.message}`);
+      throw err;
     }
-    for (let i = 0; i < attempts; i++) {
-      // An exclusive socket on a free port, then its partner; the RTP one is rebound with reuse.
-      const first = await bindSocket(type, host, 0, false);
-      const p = first.address().port;
-      const even = p % 2 === 0;
-      const rtpPort = even ? p : p - 1;
-      if (even) {
-        const rtcp = await bindSocket(type, host, p + 1, false).catch(() => undefined);
-        await closeSocket(first);
-        if (!rtcp) continue;
-        const rtp = await bindSocket(type, host, p, true).catch(() => undefined);
-        if (rtp) return UdpPair.wrap(rtp, rtcp, rtpPort, type, host, logger, fanoutOptions);
-        await closeSocket(rtcp);
-        continue;
-      }
-      const rtp = await bindSocket(type, host, rtpPort, true).catch(() => undefined);
-      if (rtp) return UdpPair.wrap(rtp, first, rtpPort, type, host, logger, fanoutOptions);
-      await closeSocket(first);
-    }
-    throw new Error(`no free UDP port pair after ${attempts} attempts`);
+    return UdpPair.wrap(pair.rtp, pair.rtcp, pair.rtpPort, type, host, logger, fanoutOptions);
   }
 
   private static wrap(
@@ -138,20 +116,6 @@ function literalLookup(
   const family = isIP(hostname);
   if (family !== 0) callback(null, hostname, family);
   else dnsLookup(hostname, options, callback);
-}
-
-function bindSocket(type: SocketType, host: string, port: number, reuseAddr: boolean): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket({ type, reuseAddr, lookup: literalLookup });
-    socket.once('error', (err) => {
-      socket.close();
-      reject(err);
-    });
-    socket.bind(port, host, () => {
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-  });
 }
 
 function closeSocket(socket: Socket): Promise<void> {

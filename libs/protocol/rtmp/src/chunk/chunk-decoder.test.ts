@@ -238,3 +238,22 @@ describe('ChunkEncoder ↔ ChunkDecoder', () => {
     );
   });
 });
+
+describe('ChunkDecoder limits raised after publish (pre-auth memory bound)', () => {
+  const enc = new ChunkEncoder();
+  test('a message above the pre-publish limit is refused; after setLimits it decodes; reset frees what is held', () => {
+    const big = { typeId: 9, streamId: 1, timestamp: 0, payload: new Uint8Array(100_000).fill(7) };
+    const small = new ChunkDecoder({ maxMessageSize: 64 * 1024, maxChunkSize: 64 * 1024 });
+    assert.throws(() => small.push(enc.encode(big, 6)), /exceeds the limit of 65536/);
+    const dec = new ChunkDecoder({ maxMessageSize: 64 * 1024, maxChunkSize: 64 * 1024 });
+    dec.setLimits({ maxMessageSize: 1 << 20, maxChunkSize: 1 << 20 });
+    const bytes = enc.encode(big, 6);
+    const [msg] = dec.push(bytes);
+    assert.equal(msg.payload.byteLength, 100_000);
+    dec.push(bytes.subarray(0, 50_000));
+    assert.ok(dec.bufferedBytes > 40_000);
+    assert.throws(() => dec.setLimits({ maxMessageSize: 1024 }), RangeError);
+    dec.reset();
+    assert.equal(dec.bufferedBytes, 0);
+  });
+});

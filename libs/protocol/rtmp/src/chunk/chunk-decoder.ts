@@ -52,10 +52,10 @@ const MESSAGE_HEADER_SIZE = [11, 7, 3, 0];
 const EMPTY = new Uint8Array(0);
 
 export class ChunkDecoder {
-  private readonly maxMessageSize: number;
-  private readonly maxChunkSize: number;
+  private maxMessageSize: number;
+  private maxChunkSize: number;
   private readonly maxChunkStreams: number;
-  private readonly maxBufferedBytes: number;
+  private maxBufferedBytes: number;
   private readonly streams = new Map<number, ChunkStream>();
   private tail: Uint8Array = EMPTY;
   private chunkSizeValue = DEFAULT_CHUNK_SIZE;
@@ -70,6 +70,34 @@ export class ChunkDecoder {
     this.maxChunkSize = options.maxChunkSize ?? 16 * 1024 * 1024;
     this.maxChunkStreams = options.maxChunkStreams ?? 64;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 2 * this.maxMessageSize;
+  }
+
+  /**
+   * Changes the size limits from the next chunk on (a server raises them once the peer is
+   * allowed to publish, so an unauthenticated peer can make it hold only handshake-sized
+   * messages). Lowering them below what is already buffered is refused.
+   */
+  setLimits(limits: Pick<ChunkDecoderOptions, 'maxMessageSize' | 'maxChunkSize' | 'maxBufferedBytes'>): void {
+    const maxMessageSize = limits.maxMessageSize ?? this.maxMessageSize;
+    const maxBufferedBytes = limits.maxBufferedBytes ?? 2 * maxMessageSize;
+    if (maxBufferedBytes < this.buffered) throw new RangeError(`cannot lower maxBufferedBytes below the ${this.buffered} bytes held`);
+    this.maxMessageSize = maxMessageSize;
+    this.maxChunkSize = limits.maxChunkSize ?? this.maxChunkSize;
+    this.maxBufferedBytes = maxBufferedBytes;
+  }
+
+  /** Bytes of partly received messages held now. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** Drops every partial message and chunk stream (the connection is gone). */
+  reset(): void {
+    this.streams.clear();
+    this.tail = EMPTY;
+    this.buffered = 0;
+    this.current = undefined;
+    this.chunkRemaining = 0;
   }
 
   /** The peer's current chunk size (§5.4.1). */

@@ -6,10 +6,9 @@ import fc from 'fast-check';
 import { amf0Property } from '../amf0/amf0-types';
 import { Amf0Error } from '../amf0/amf0-error';
 import { ChunkDecoder } from '../chunk/chunk-decoder';
-import {
-  AudioSpecificConfigError, AvcConfigError, NalFramingError, parseAudioSpecificConfig, parseAvcDecoderConfig, splitAvcc,
-} from '@streamgate/protocol-rtp';
+import { AudioSpecificConfigError, AvcConfigError, NalFramingError, parseAudioSpecificConfig, parseAvcDecoderConfig, splitAvcc } from '@streamgate/codec';
 import { parseAudioTag } from './audio-tag';
+import { parseFlvFile } from './flv-file';
 import { FlvError } from './flv-error';
 import { parseScriptTag } from './script-tag';
 import { AvcVideoTag, parseVideoTag } from './video-tag';
@@ -90,13 +89,34 @@ describe('FLV decode-only cases', () => {
     assert.equal(avc(Uint8Array.of(0x27, 1, 0xff, 0xff, 0xd8)).compositionTime, -40);
   });
 
-  test('HEVC CodecID 12 is reported unsupported, not an error', () => {
-    assert.deepEqual(parseVideoTag(Uint8Array.of(0x1c, 0, 0, 0, 0)), { codec: 'unsupported', frameType: 1, codecId: 12, name: 'HEVC' });
+  test('legacy HEVC (CodecID 12) reads like AVC', () => {
+    const tag = parseVideoTag(Uint8Array.of(0x1c, 1, 0, 0, 40, 9, 9));
+    assert.deepEqual(tag, { codec: 'hevc', enhanced: false, frameType: 1, keyframe: true, packetType: 'nalu', compositionTime: 40, data: Uint8Array.of(9, 9) });
   });
 
-  test('enhanced RTMP "hvc1" FourCC is reported unsupported', () => {
-    const tag = parseVideoTag(Uint8Array.of(0x90, 0x68, 0x76, 0x63, 0x31, 1, 2));
-    assert.deepEqual(tag, { codec: 'unsupported', frameType: 1, fourCc: 'hvc1', name: 'hvc1' });
+  // Enhanced RTMP tags built from the spec's ExVideoTagHeader (veovera enhanced-rtmp v1): no
+  // publisher on this machine sends them (Debian's ffmpeg is 5.1; hvc1 in FLV came with 6.1).
+  test('enhanced "hvc1": SequenceStart, CodedFrames with SI24 composition time, CodedFramesX without', () => {
+    const hvc1 = [0x68, 0x76, 0x63, 0x31];
+    assert.deepEqual(parseVideoTag(Uint8Array.of(0x90, ...hvc1, 1, 2)), {
+      codec: 'hevc', enhanced: true, frameType: 1, keyframe: true, packetType: 'sequence-header', compositionTime: 0, data: Uint8Array.of(1, 2),
+    });
+    assert.deepEqual(parseVideoTag(Uint8Array.of(0x91, ...hvc1, 0xff, 0xff, 0xd8, 7)), {
+      codec: 'hevc', enhanced: true, frameType: 1, keyframe: true, packetType: 'nalu', compositionTime: -40, data: Uint8Array.of(7),
+    });
+    assert.deepEqual(parseVideoTag(Uint8Array.of(0xa3, ...hvc1, 7, 8)), {
+      codec: 'hevc', enhanced: true, frameType: 2, keyframe: false, packetType: 'nalu', compositionTime: 0, data: Uint8Array.of(7, 8),
+    });
+    assert.equal((parseVideoTag(Uint8Array.of(0x92, ...hvc1)) as AvcVideoTag).packetType, 'end-of-sequence');
+    assert.equal((parseVideoTag(Uint8Array.of(0x94, ...hvc1, 2)) as AvcVideoTag).packetType, 'metadata');
+    assert.throws(() => parseVideoTag(Uint8Array.of(0x91, ...hvc1, 0)), FlvError, 'CodedFrames needs its SI24');
+    assert.throws(() => parseVideoTag(Uint8Array.of(0x95, ...hvc1)), FlvError);
+  });
+
+  test('enhanced "av01" and "vp09" and legacy VP6 are reported unsupported, not errors', () => {
+    assert.deepEqual(parseVideoTag(Uint8Array.of(0x90, 0x61, 0x76, 0x30, 0x31, 1)), { codec: 'unsupported', frameType: 1, fourCc: 'av01', name: 'av01' });
+    assert.deepEqual(parseVideoTag(Uint8Array.of(0x91, 0x76, 0x70, 0x30, 0x39)), { codec: 'unsupported', frameType: 1, fourCc: 'vp09', name: 'vp09' });
+    assert.deepEqual(parseVideoTag(Uint8Array.of(0x14, 0)), { codec: 'unsupported', frameType: 1, codecId: 4, name: 'CodecID 4' });
   });
 
   test('AudioSpecificConfig with escape object type and explicit frequency', () => {
@@ -160,3 +180,39 @@ function isTyped(err: unknown): boolean {
   return err instanceof FlvError || err instanceof Amf0Error || err instanceof AvcConfigError
     || err instanceof AudioSpecificConfigError || err instanceof NalFramingError;
 }
+
+describe('FLV file (Annex E.2-E.3)', () => {
+  /** An FLV file of the fixture's tags, written as the spec lays it out. */
+  function flvFile(tags: Array<{ type: number; ts: number; data: Uint8Array }>): Uint8Array {
+    const parts: number[] = [0x46, 0x4c, 0x56, 1, 5, 0, 0, 0, 9, 0, 0, 0, 0];
+    for (const t of tags) {
+      const n = t.data.byteLength;
+      parts.push(t.type, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff, (t.ts >> 16) & 0xff, (t.ts >> 8) & 0xff, t.ts & 0xff, (t.ts >>> 24) & 0xff, 0, 0, 0, ...t.data);
+      const prev = n + 11;
+      parts.push((prev >>> 24) & 0xff, (prev >> 16) & 0xff, (prev >> 8) & 0xff, prev & 0xff);
+    }
+    return Uint8Array.from(parts);
+  }
+
+  test('reads back the fixture tags with their types, 32-bit timestamps and bodies', () => {
+    const tags = messages.filter((m) => m.typeId === 8 || m.typeId === 9 || m.typeId === 18).slice(0, 40).map((m, i) => ({ type: m.typeId, ts: i === 3 ? 0x01000010 : m.timestamp, data: m.payload }));
+    const back = parseFlvFile(flvFile(tags));
+    assert.deepEqual(back.map((t) => [t.tagType, t.timestamp, t.data.byteLength]), tags.map((t) => [t.type, t.ts, t.data.byteLength]));
+    assert.deepEqual(back[5].data, tags[5].data);
+  });
+
+  test('refuses what is not FLV; a truncated last tag ends the read; never throws anything but FlvError (fuzz)', () => {
+    assert.throws(() => parseFlvFile(Uint8Array.of(1, 2, 3)), FlvError);
+    const file = flvFile(video.slice(0, 5).map((data, i) => ({ type: 9, ts: i * 40, data })));
+    assert.equal(parseFlvFile(file.subarray(0, file.byteLength - 10)).length, 4);
+    fc.assert(fc.property(fc.nat(file.byteLength - 1), fc.integer({ min: 0, max: 255 }), (at, v) => {
+      const mutated = file.slice();
+      mutated[at] = v;
+      try {
+        parseFlvFile(mutated);
+      } catch (err) {
+        if (!(err instanceof FlvError)) throw err;
+      }
+    }));
+  });
+});

@@ -19,6 +19,8 @@ export const StatusCode = {
   CallFailed: 'NetConnection.Call.Failed',
   PublishStart: 'NetStream.Publish.Start',
   PublishBadName: 'NetStream.Publish.BadName',
+  /** The publish is refused: its media cannot be carried (codec), or access control said no. */
+  PublishRejected: 'NetStream.Publish.Rejected',
   UnpublishSuccess: 'NetStream.Unpublish.Success',
   PlayFailed: 'NetStream.Play.Failed',
 } as const;
@@ -69,6 +71,9 @@ export const publishStart = (streamId: number, name: string): RtmpMessage =>
 
 export const publishBadName = (streamId: number, description: string): RtmpMessage =>
   onStatus(streamId, { level: 'error', code: StatusCode.PublishBadName, description });
+
+export const publishRejected = (streamId: number, description: string): RtmpMessage =>
+  onStatus(streamId, { level: 'error', code: StatusCode.PublishRejected, description });
 
 export const unpublishSuccess = (streamId: number, name: string): RtmpMessage =>
   onStatus(streamId, { level: 'status', code: StatusCode.UnpublishSuccess, description: `${name} is now unpublished.` }, { details: name });

@@ -6,11 +6,11 @@ import fc from 'fast-check';
 import { parseRtpPacket, RtpPacket, RtpParseError } from '../packet/rtp-packet';
 import { Sequencer } from '../sequencer';
 import { timestampDiff } from '../sequence';
-import { applyDamage, damageArbitrary, hexToBytes, PacketFixture } from '../testing/packet-streams';
+import { applyDamage, damageArbitrary, hexToBytes, PacketFixture } from '@streamgate/protocol-rtp/testing';
 import { AacAccessUnit, AacDecoder } from './decoder';
 import { AacEncoder } from './encoder';
-import { AacDecodeError, AudioSpecificConfigError } from './errors';
-import { parseAudioSpecificConfig } from './audio-specific-config';
+import { AacDecodeError } from './errors';
+import { AudioSpecificConfigError, parseAudioSpecificConfig } from '@streamgate/codec';
 
 const FIXTURES = join(__dirname, '../../../../../../libs/protocol/rtp/fixtures');
 const loadPackets = (name: string): Uint8Array[] =>

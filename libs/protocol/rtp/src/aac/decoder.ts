@@ -13,7 +13,7 @@
 import type { RtpPacket } from '../packet/rtp-packet';
 import { complete, DecodeResult, DepacketizerStats } from '../decode-result';
 import { seqDiff, wrapTimestamp } from '../sequence';
-import { BitReader } from '../bit-reader';
+import { BitReader } from '@streamgate/codec';
 import { AacDecodeError } from './errors';
 
 export interface AacAccessUnit {

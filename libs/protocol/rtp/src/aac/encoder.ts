@@ -5,6 +5,7 @@
  * AU, i.e. all but non-final fragments.
  */
 import type { RtpPacket } from '../packet/rtp-packet';
+import { FramedRtpPackets, FramedRtpWriter, framedRtpByteLength } from '../packet/framed-rtp';
 import type { Sequencer } from '../sequencer';
 import { wrapTimestamp } from '../sequence';
 import { AacEncodeError } from './errors';
@@ -40,14 +41,53 @@ export class AacEncoder {
 
   /** Packetizes consecutive AUs; the first has RTP `timestamp`, each next one `samplesPerFrame` later. */
   encode(aus: readonly Uint8Array[], timestamp: number): RtpPacket[] {
-    const out: RtpPacket[] = [];
+    return this.plan(aus, timestamp).map((p) => {
+      const payload = new Uint8Array(payloadSize(p));
+      writePayload(p, payload, 0);
+      return {
+        header: {
+          marker: p.marker,
+          payloadType: this.payloadType,
+          sequenceNumber: this.sequencer.nextSequenceNumber(),
+          timestamp: p.timestamp,
+          ssrc: this.sequencer.ssrc,
+          csrc: [],
+          padding: false,
+        },
+        payload,
+      };
+    });
+  }
+
+  /** The same packets written once into one buffer, RFC 4571-framed after `headroom` bytes (FramedRtpWriter). */
+  encodeFramed(aus: readonly Uint8Array[], timestamp: number, headroom = 0): FramedRtpPackets {
+    const plan = this.plan(aus, timestamp);
+    let size = headroom;
+    for (const p of plan) size += framedRtpByteLength(payloadSize(p));
+    const writer = new FramedRtpWriter(size, headroom);
+    for (const p of plan) {
+      const at = writer.begin(payloadSize(p), {
+        marker: p.marker, payloadType: this.payloadType, sequenceNumber: this.sequencer.nextSequenceNumber(), timestamp: p.timestamp, ssrc: this.sequencer.ssrc,
+      });
+      writePayload(p, writer.buffer, at);
+    }
+    return writer.done();
+  }
+
+  /** Which AUs (or which part of one) each packet carries, in order. */
+  private plan(aus: readonly Uint8Array[], timestamp: number): PayloadPlan[] {
+    const out: PayloadPlan[] = [];
     let i = 0;
     while (i < aus.length) {
       const first = aus[i];
       if (first.byteLength === 0 || first.byteLength > MAX_AU_SIZE) throw new AacEncodeError(`AU of ${first.byteLength} bytes`);
       const ts = wrapTimestamp(timestamp + i * this.samplesPerFrame);
       if (AU_HEADERS_LENGTH + AU_HEADER + first.byteLength > this.maxPayloadSize) {
-        this.fragment(first, ts, out);
+        const chunk = this.maxPayloadSize - AU_HEADERS_LENGTH - AU_HEADER;
+        for (let pos = 0; pos < first.byteLength; pos += chunk) {
+          const end = Math.min(pos + chunk, first.byteLength);
+          out.push({ aus: [first.subarray(pos, end)], sizes: [first.byteLength], timestamp: ts, marker: end === first.byteLength });
+        }
         i++;
         continue;
       }
@@ -60,53 +100,47 @@ export class AacEncoder {
         size += AU_HEADER + next.byteLength;
         n++;
       }
-      const payload = new Uint8Array(size);
-      writeHeaders(payload, aus.slice(i, i + n).map((a) => a.byteLength));
-      let pos = AU_HEADERS_LENGTH + n * AU_HEADER;
-      for (let k = i; k < i + n; k++) {
-        payload.set(aus[k], pos);
-        pos += aus[k].byteLength;
-      }
-      out.push(this.packet(payload, ts, true));
+      const group = aus.slice(i, i + n);
+      out.push({ aus: group, sizes: group.map((a) => a.byteLength), timestamp: ts, marker: true });
       i += n;
     }
     return out;
   }
+}
 
-  private fragment(au: Uint8Array, ts: number, out: RtpPacket[]): void {
-    const chunk = this.maxPayloadSize - AU_HEADERS_LENGTH - AU_HEADER;
-    for (let pos = 0; pos < au.byteLength; pos += chunk) {
-      const end = Math.min(pos + chunk, au.byteLength);
-      const payload = new Uint8Array(AU_HEADERS_LENGTH + AU_HEADER + end - pos);
-      writeHeaders(payload, [au.byteLength]);
-      payload.set(au.subarray(pos, end), AU_HEADERS_LENGTH + AU_HEADER);
-      out.push(this.packet(payload, ts, end === au.byteLength));
-    }
-  }
+/**
+ * One packet: AU headers for `sizes`, then the bytes of `aus`. A fragment (§3.2.3.1) has one AU
+ * header with the whole AU's size and carries a part of it.
+ */
+interface PayloadPlan {
+  aus: Uint8Array[];
+  sizes: number[];
+  timestamp: number;
+  marker: boolean;
+}
 
-  private packet(payload: Uint8Array, timestamp: number, marker: boolean): RtpPacket {
-    return {
-      header: {
-        marker,
-        payloadType: this.payloadType,
-        sequenceNumber: this.sequencer.nextSequenceNumber(),
-        timestamp,
-        ssrc: this.sequencer.ssrc,
-        csrc: [],
-        padding: false,
-      },
-      payload,
-    };
+function payloadSize(p: PayloadPlan): number {
+  let n = AU_HEADERS_LENGTH + p.sizes.length * AU_HEADER;
+  for (const a of p.aus) n += a.byteLength;
+  return n;
+}
+
+function writePayload(p: PayloadPlan, out: Uint8Array, offset: number): void {
+  writeHeaders(out, offset, p.sizes);
+  let pos = offset + AU_HEADERS_LENGTH + p.sizes.length * AU_HEADER;
+  for (const a of p.aus) {
+    out.set(a, pos);
+    pos += a.byteLength;
   }
 }
 
 /** AU-headers-length in bits, then one 16-bit header per AU: size << 3 | index 0. */
-function writeHeaders(payload: Uint8Array, sizes: readonly number[]): void {
+function writeHeaders(payload: Uint8Array, offset: number, sizes: readonly number[]): void {
   const bits = sizes.length * AU_HEADER * 8;
-  payload[0] = bits >> 8;
-  payload[1] = bits & 0xff;
+  payload[offset] = bits >> 8;
+  payload[offset + 1] = bits & 0xff;
   sizes.forEach((s, k) => {
-    payload[AU_HEADERS_LENGTH + k * AU_HEADER] = s >> 5;
-    payload[AU_HEADERS_LENGTH + k * AU_HEADER + 1] = (s & 0x1f) << 3;
+    payload[offset + AU_HEADERS_LENGTH + k * AU_HEADER] = s >> 5;
+    payload[offset + AU_HEADERS_LENGTH + k * AU_HEADER + 1] = (s & 0x1f) << 3;
   });
 }

@@ -12,10 +12,3 @@ export class AacEncodeError extends Error {
     this.name = 'AacEncodeError';
   }
 }
-
-export class AudioSpecificConfigError extends Error {
-  constructor(reason: string) {
-    super(`AudioSpecificConfig: ${reason}`);
-    this.name = 'AudioSpecificConfigError';
-  }
-}

@@ -1,4 +1,3 @@
 export * from './errors';
-export * from './audio-specific-config';
 export * from './decoder';
 export * from './encoder';

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseRtpPacket, RtpPacket, RtpParseError } from '../packet/rtp-packet';
 import { Sequencer } from '../sequencer';
-import { applyDamage, damageArbitrary, hexToBytes, PacketFixture } from '../testing/packet-streams';
+import { applyDamage, damageArbitrary, hexToBytes, PacketFixture } from '@streamgate/protocol-rtp/testing';
 import { H264AccessUnit, H264Decoder } from './decoder';
 import { H264Encoder } from './encoder';
 import { H264DecodeError } from './errors';
-import { h264IsKeyframe, h264NalType } from './nal';
+import { h264IsKeyframe, h264NalType } from '@streamgate/codec';
 
 // dist/libs/protocol/rtp/src/h264 → repository root
 const FIXTURES = join(__dirname, '../../../../../../libs/protocol/rtp/fixtures');

@@ -13,7 +13,7 @@ import type { RtpPacket } from '../packet/rtp-packet';
 import { DecodeResult, DepacketizerStats } from '../decode-result';
 import { NalAccessUnit, NalAssembler, NalDecoderLimits, NalPayload } from '../nal-assembler';
 import { H264DecodeError } from './errors';
-import { H264NalType } from './nal';
+import { H264NalType } from '@streamgate/codec';
 
 export type H264AccessUnit = NalAccessUnit;
 export type H264DecoderOptions = NalDecoderLimits;

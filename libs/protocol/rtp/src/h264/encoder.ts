@@ -5,9 +5,10 @@
  * on the last packet of the access unit (§5.1).
  */
 import type { RtpPacket } from '../packet/rtp-packet';
+import type { FramedRtpPackets } from '../packet/framed-rtp';
 import { NalPacketizer, NalPacketizerOptions, NalPayloadScheme } from '../nal-packetizer';
 import { H264EncodeError } from './errors';
-import { H264NalType } from './nal';
+import { H264NalType } from '@streamgate/codec';
 
 export type H264EncoderOptions = NalPacketizerOptions;
 
@@ -23,15 +24,15 @@ const H264_SCHEME: NalPayloadScheme = {
     if (type === 0 || type >= H264NalType.StapA) throw new H264EncodeError(`NAL type ${type} is not a NAL unit to packetize`);
   },
   // FU indicator keeps F and NRI; the FU header carries S, E and the original type (§5.8).
-  writeFragmentHeader(nalu, start, end, out) {
-    out[0] = (nalu[0] & 0xe0) | H264NalType.FuA;
-    out[1] = (start ? 0x80 : 0) | (end ? 0x40 : 0) | (nalu[0] & 0x1f);
+  writeFragmentHeader(nalu, start, end, out, offset) {
+    out[offset] = (nalu[0] & 0xe0) | H264NalType.FuA;
+    out[offset + 1] = (start ? 0x80 : 0) | (end ? 0x40 : 0) | (nalu[0] & 0x1f);
   },
   // STAP-A NRI is the highest NRI of its NAL units (§5.7.1).
-  writeAggregationHeader(nalus, out) {
+  writeAggregationHeader(nalus, out, offset) {
     let nri = 0;
     for (const n of nalus) nri = Math.max(nri, n[0] & 0x60);
-    out[0] = nri | H264NalType.StapA;
+    out[offset] = nri | H264NalType.StapA;
   },
 };
 
@@ -46,5 +47,10 @@ export class H264Encoder {
   /** Packetizes one access unit (NAL units without start codes) at RTP `timestamp`. */
   encode(nalus: readonly Uint8Array[], timestamp: number): RtpPacket[] {
     return this.packetizer.encode(nalus, timestamp);
+  }
+
+  /** The same packets written once, RFC 4571-framed after `headroom` bytes (NalPacketizer.encodeFramed). */
+  encodeFramed(nalus: readonly Uint8Array[], timestamp: number, headroom = 0): FramedRtpPackets {
+    return this.packetizer.encodeFramed(nalus, timestamp, headroom);
   }
 }

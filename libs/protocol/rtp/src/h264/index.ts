@@ -1,6 +1,3 @@
 export * from './errors';
-export * from './nal';
 export * from './decoder';
 export * from './encoder';
-export * from './sps';
-export * from './avc-config';

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseRtpPacket, RtpPacket, RtpParseError } from '../packet/rtp-packet';
 import { Sequencer } from '../sequencer';
-import { applyDamage, damageArbitrary, hexToBytes, PacketFixture } from '../testing/packet-streams';
+import { applyDamage, damageArbitrary, hexToBytes, PacketFixture } from '@streamgate/protocol-rtp/testing';
 import { H265AccessUnit, H265Decoder } from './decoder';
 import { H265Encoder } from './encoder';
 import { H265DecodeError } from './errors';
-import { h265IsKeyframe, h265NalType } from './nal';
+import { h265IsKeyframe, h265NalType } from '@streamgate/codec';
 
 const FIXTURES = join(__dirname, '../../../../../../libs/protocol/rtp/fixtures');
 const loadPackets = (name: string): Uint8Array[] =>

@@ -11,7 +11,7 @@ import type { RtpPacket } from '../packet/rtp-packet';
 import { DecodeResult, DepacketizerStats } from '../decode-result';
 import { NalAccessUnit, NalAssembler, NalDecoderLimits, NalPayload } from '../nal-assembler';
 import { H265DecodeError } from './errors';
-import { H265NalType } from './nal';
+import { H265NalType } from '@streamgate/codec';
 
 export type H265AccessUnit = NalAccessUnit;
 export type H265DecoderOptions = NalDecoderLimits;

@@ -12,10 +12,3 @@ export class H265EncodeError extends Error {
     this.name = 'H265EncodeError';
   }
 }
-
-export class H265SpsError extends Error {
-  constructor(reason: string) {
-    super(`H.265 SPS: ${reason}`);
-    this.name = 'H265SpsError';
-  }
-}

@@ -1,5 +1,3 @@
 export * from './errors';
-export * from './nal';
 export * from './decoder';
 export * from './encoder';
-export * from './sps';

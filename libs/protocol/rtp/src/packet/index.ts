@@ -1,1 +1,3 @@
 export * from './rtp-packet';
+export * from './framed-rtp';
+export * from './rtp-fields';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CAPTURED_REQUESTS } from '../testdata/captured';
+import { CAPTURED_REQUESTS } from '@streamgate/protocol-rtsp/testing';
 import { RtspParseError } from './errors';
 import { RtspHeaders } from './headers';
 import { RtspMessageReader, RtspReaderEvent } from './message-reader';
@@ -80,6 +80,23 @@ describe('RtspMessageReader: framing', () => {
 
   it('parses other versions so a server can answer 505', () => {
     assert.equal(requestOf(new RtspMessageReader().push(bytes('OPTIONS * RTSP/2.0\r\nCSeq: 1\r\n\r\n'))).version, 'RTSP/2.0');
+  });
+
+  for (const [kind, readBuffer] of [['Uint8Array', new Uint8Array(512)], ['Buffer (net onread)', Buffer.alloc(512)]] as const) it(`retainCopy: a frame split across reads into one reused ${kind} comes out whole`, () => {
+    const payloads = [Uint8Array.from({ length: 700 }, (_, i) => i & 0xff), Uint8Array.from({ length: 900 }, (_, i) => (i * 7) & 0xff)];
+    const stream = Buffer.concat(payloads.map((p, i) => encodeInterleavedFrame(i * 2, p)));
+    const reader = new RtspMessageReader();
+    const got: Array<{ channel: number; payload: number[] }> = [];
+    for (let pos = 0; pos < stream.byteLength; pos += readBuffer.byteLength) {
+      const n = Math.min(readBuffer.byteLength, stream.byteLength - pos);
+      readBuffer.set(stream.subarray(pos, pos + n));
+      // Items are consumed before the next read, as the ingest connection does.
+      for (const e of reader.push(readBuffer.subarray(0, n))) if (e.type === 'interleaved') got.push({ channel: e.frame.channel, payload: [...e.frame.payload] });
+      reader.retainCopy();
+      readBuffer.fill(0xee);
+    }
+    assert.deepEqual(got, payloads.map((p, i) => ({ channel: i * 2, payload: [...p] })));
+    assert.equal(reader.bufferedBytes, 0);
   });
 
   it('does not mutate its input', () => {

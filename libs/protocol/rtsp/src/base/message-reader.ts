@@ -80,6 +80,15 @@ export class RtspMessageReader {
     return events;
   }
 
+  /**
+   * Copies the bytes kept for the next push (a partial item), so the caller may reuse the
+   * buffer it pushed for its next read. Items already returned stay views into it.
+   * (`new Uint8Array(view)` copies; a Buffer's `slice()` would not: it is a view.)
+   */
+  retainCopy(): void {
+    if (this.buffer.byteLength > 0) this.buffer = new Uint8Array(this.buffer);
+  }
+
   /** Continues after a push that stopped at maxEventsPerPush. */
   drain(): RtspReaderEvent[] {
     return this.push(EMPTY);

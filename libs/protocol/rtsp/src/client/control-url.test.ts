@@ -48,6 +48,7 @@ describe('redirectUrl and splitUserinfo', () => {
     ['no userinfo', 'rtsp://h:554/s', 'rtsp://h:554/s', undefined, undefined],
     ['user and password', 'rtsp://admin:pw@h:554/s', 'rtsp://h:554/s', 'admin', 'pw'],
     ['percent-encoded', 'rtsp://ad%20min:p%40ss%3A1@h/s', 'rtsp://h/s', 'ad min', 'p@ss:1'],
+    ['percent-encoded @ and : (control API body)', 'rtsp://admin:p%40ss%3Aw@10.0.0.5:554/Streaming/Channels/101', 'rtsp://10.0.0.5:554/Streaming/Channels/101', 'admin', 'p@ss:w'],
     ['unencoded @ in the password', 'rtsp://admin:p@ss@h/s?x=1', 'rtsp://h/s?x=1', 'admin', 'p@ss'],
     ['user only', 'rtsp://admin@h/s', 'rtsp://h/s', 'admin', undefined],
     ['@ in the query is not userinfo', 'rtsp://h/s?mail=a@b', 'rtsp://h/s?mail=a@b', undefined, undefined],

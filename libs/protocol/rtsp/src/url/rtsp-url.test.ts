@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { RtspParseError } from '../base/errors';
-import { RtspResourcePath, parseResourcePath, parseRtspUrl, resolveControlUrl, urlAuthority } from './rtsp-url';
+import { RtspResourcePath, parseResourcePath, parseRtspUrl, urlAuthority } from './rtsp-url';
 
 describe('RTSP URL', () => {
   const table: Array<[string, string, RtspResourcePath]> = [
@@ -27,13 +27,6 @@ describe('RTSP URL', () => {
     assert.equal(urlAuthority(url), 'rtsp://[::1]:8554');
   });
 
-  it('resolves absolute and relative controls against Content-Base (RFC 2326 C.1.1)', () => {
-    assert.equal(resolveControlUrl('rtsp://h:1/s/', 'trackID=0'), 'rtsp://h:1/s/trackID=0');
-    assert.equal(resolveControlUrl('rtsp://h:1/s', 'trackID=0'), 'rtsp://h:1/s/trackID=0');
-    assert.equal(resolveControlUrl('rtsp://h:1/s/', 'rtsp://other/s/trackID=1'), 'rtsp://other/s/trackID=1');
-    assert.equal(resolveControlUrl('rtsp://h:1/s/', '*'), 'rtsp://h:1/s/');
-    assert.equal(resolveControlUrl('rtsp://h:1/s/?t=1', 'trackID=0'), 'rtsp://h:1/s/trackID=0');
-  });
 
   it('rejects other schemes, deep paths (404) and long URLs (414)', () => {
     assert.throws(() => parseResourcePath('http://h/s'), (e: unknown) => e instanceof RtspParseError && e.statusCode === 400);

@@ -61,18 +61,6 @@ function splitPath(path: string): string[] {
 }
 
 /**
- * Resolves a control attribute against a base URL (RFC 2326 C.1.1): absolute controls are
- * used as they are, `*` means the base itself, anything else is appended to the base path.
- */
-export function resolveControlUrl(base: string, control: string): string {
-  if (/^rtsp[su]?:\/\//i.test(control)) return control;
-  if (control === '*' || control === '') return base;
-  const q = base.indexOf('?');
-  const path = q < 0 ? base : base.slice(0, q);
-  return `${path.endsWith('/') ? path : `${path}/`}${control.replace(/^\/+/, '')}`;
-}
-
-/**
  * The stream name and track id a request URL addresses. Throws RtspParseError (404) when the
  * path has another shape.
  */

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './nal';
+export * from './sps';
+export * from './hevc-config';

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { StreamConfig } from '@streamgate/contracts';
+import { SecretBox } from './secret-box';
+import { decodeStreamConfig, encodeStreamConfig, storedEntryNeedsReseal } from './stream-registry-codec';
+
+const config = (): StreamConfig => StreamConfig.parse({
+  name: 'gate',
+  rtsp_url: 'rtsp://10.0.0.5/main',
+  username: 'admin',
+  password: 'primary-secret',
+  backup_sources: [
+    { rtsp_url: 'rtsp://10.0.0.6/main', username: 'backup-user', password: 'backup-secret-1' },
+    { rtsp_url: 'rtsp://10.0.0.7/main' },
+  ],
+  created_at: 1,
+  updated_at: 1,
+});
+
+test('backup sources: credentials are sealed like the primary\'s and open back', () => {
+  const box = new SecretBox(randomBytes(32));
+  const stored = encodeStreamConfig(config(), box);
+  for (const secret of ['primary-secret', 'backup-secret-1', 'backup-user']) assert.ok(!stored.includes(secret), `${secret} in plaintext`);
+  const raw = JSON.parse(stored) as { backup_sources: { username: string | null; password: string | null }[] };
+  assert.ok(SecretBox.isSealed(String(raw.backup_sources[0].password)));
+  assert.equal(raw.backup_sources[1].password, null);
+  assert.deepEqual(decodeStreamConfig('streams/gate', stored, box), config());
+  assert.equal(storedEntryNeedsReseal(stored, box), false);
+});
+
+test('backup sources: a plaintext backup password (written before sealing) is flagged for sealing', () => {
+  const box = new SecretBox(randomBytes(32));
+  const stored = JSON.parse(encodeStreamConfig(config(), box)) as { backup_sources: { password: string | null }[] };
+  stored.backup_sources[1].password = 'plain';
+  assert.equal(storedEntryNeedsReseal(JSON.stringify(stored), box), true);
+});
+
+test('an entry from before backup sources decodes with the defaults (single url form)', () => {
+  const box = new SecretBox(randomBytes(32));
+  const old = JSON.stringify({ name: 'cam', rtsp_url: 'rtsp://10.0.0.5/', created_at: 1, updated_at: 1 });
+  const decoded = decodeStreamConfig('streams/cam', old, box);
+  assert.deepEqual(decoded.backup_sources, []);
+  assert.equal(decoded.on_demand, false);
+  assert.equal(decoded.on_demand_close_after, 10);
+  assert.equal(decoded.switch_back_after, 10);
+});

@@ -1,0 +1,5 @@
+export * from './box';
+export * from './box-reader';
+export * from './codec-config';
+export * from './init-segment';
+export * from './fragment';

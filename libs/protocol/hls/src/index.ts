@@ -1,0 +1,3 @@
+export * from './decode-time';
+export * from './segmenter';
+export * from './playlist';

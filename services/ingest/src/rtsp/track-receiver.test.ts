@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { bindUdpPortPair } from '@streamgate/platform';
+import { TrackReceiver } from './track-receiver';
+import type { CameraTrack } from './camera-description';
+import { ReadRun } from './udp-read-run';
+
+/** An RTP packet (RFC 3550 §5.1) with sequence number `seq`, as a camera sends it. */
+function rtp(seq: number): Buffer {
+  const p = Buffer.alloc(12 + 8, 0xab);
+  p[0] = 0x80;
+  p[1] = 96;
+  p.writeUInt16BE(seq, 2);
+  p.writeUInt32BE(90_000 + seq * 3600, 4);
+  p.writeUInt32BE(0x1234, 8);
+  return p;
+}
+
+test('UDP: datagrams read in one poll pass reach the sink as one batch, in order, each counted at arrival', async () => {
+  const pair = await bindUdpPortPair({ host: '127.0.0.1' });
+  const camera = createSocket('udp4');
+  await new Promise<void>((resolve) => camera.bind(0, '127.0.0.1', resolve));
+  const batches: Array<{ track: number; seqs: number[] }> = [];
+  const track = { index: 3, media: 'video', codec: 'H264', payloadType: 96, clockRate: 90_000 } as CameraTrack;
+  const receiver = new TrackReceiver({
+    track, transport: { lower: 'udp', serverPorts: [camera.address().port, camera.address().port + 1] }, udp: pair, peers: ['127.0.0.1'],
+    sink: (t, rtcp, packets) => {
+      assert.equal(rtcp, false);
+      batches.push({ track: t, seqs: packets.map((p) => (p[2] << 8) | p[3]) });
+    },
+    ssrc: 1, cname: 'test', onDebug: () => undefined, readRun: new ReadRun(),
+  });
+  try {
+    receiver.listen();
+    // Sent in one tick: all queued at the receiving socket before its next poll.
+    const sent = [10, 11, 12, 13, 14];
+    for (const seq of sent) camera.send(rtp(seq), pair.rtpPort, '127.0.0.1');
+    // Not RTP (version 0): counted nowhere, never forwarded.
+    camera.send(Buffer.alloc(20), pair.rtpPort, '127.0.0.1');
+    const deadline = Date.now() + 5000;
+    while (batches.flatMap((b) => b.seqs).length < sent.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(batches.flatMap((b) => b.seqs), sent, 'every packet, in order');
+    assert.ok(batches.length < sent.length, `${batches.length} sink calls for ${sent.length} datagrams of one pass`);
+    assert.ok(batches.every((b) => b.track === 3));
+    assert.equal(receiver.packets, sent.length);
+    assert.equal(receiver.bytes, sent.length * 20);
+    assert.equal(receiver.stats.packetsLost, 0);
+    // After close, nothing queued is handed on.
+    camera.send(rtp(15), pair.rtpPort, '127.0.0.1');
+    await once(pair.rtp, 'message');
+    receiver.close();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(batches.flatMap((b) => b.seqs), sent);
+  } finally {
+    receiver.close();
+    camera.close();
+    await pair.close();
+  }
+});
