@@ -165,6 +165,20 @@ describe('consumer conformance matrix (issue #11)', { timeout: 600_000 }, () => 
     await checkCells(pg, { name: 'conf_cam265', audio: false, formats: FORMATS.filter((f) => f !== 'flv') });
   });
 
+  test('the same matrix joined in a stream\'s first GOP (its keyframe has no unit before it): RTMP H.264 High with B-frames + AAC', async () => {
+    // One 40 s GOP: every cell starts within it, so each reader is led in by a skipped picture
+    // (GopCache, h264SkippedPicture); without it every recording failed ("first pts and dts value must be set").
+    const gop = 1000;
+    const long = await makeTestClip({ seconds: 42, width: 640, height: 360, fps: 25, gop, bframes: 2, videoBitrateKbps: 800 });
+    push = ffmpegPushRtmp(`rtmp://127.0.0.1:${pg.gw.rtmpPort}/live/conf_first`, { clip: long.flv, loop: true });
+    await waitForStream(pg.gw.rtspPort, 'conf_first');
+    await checkCells(pg, { name: 'conf_first', audio: true, formats: FORMATS });
+    const frames = Number((await pg.status('conf_first')).frames_received);
+    assert.ok(frames < gop, `the cells ended ${frames} frames in, past the first GOP: they did not test a first-GOP join`);
+    await push.kill();
+    push = undefined;
+  });
+
   test('UDP readers with default socket buffers lose nothing at startup: 1080p, 2 s GOP', async () => {
     const big = await makeTestClip({ seconds: 6, width: 1920, height: 1080, fps: 25, gop: 50, bframes: 2, videoBitrateKbps: 4000 });
     push = ffmpegPushRtmp(`rtmp://127.0.0.1:${pg.gw.rtmpPort}/live/conf_1080`, { clip: big.flv, loop: true });

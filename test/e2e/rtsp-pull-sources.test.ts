@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TrackedProcess, delay, gstPlayRtsp, killAll, waitFor } from '@streamgate/testing';
+import { TrackedProcess, delay, ffmpegRecordRtsp, gstPlayRtsp, killAll, waitFor } from '@streamgate/testing';
 import { decodeWithFfmpeg, waitForStream } from './gateway-harness';
 import {
   CAMERA, PullGateway, cameraClients, cameraConnections, freeTcpPort, startCameraOnPort, startPullGateway,
@@ -169,6 +169,13 @@ describe('backup sources and on-demand cameras (all-in-one, GStreamer cameras)',
     assert.match(playlist, /^#EXTM3U/);
     assert.equal(cameraConnections(cam), atRest + 3, 'the HLS client connected the camera');
     await waitFor(() => (cameraClients(cam) === 0 ? true : undefined), CLOSE_AFTER_S * 1000 + 25_000, 'camera released after the HLS client', 100);
+
+    // A recorder as the first reader (the camera's first keyframe has no unit before it: egress
+    // leads it in with a skipped picture) records with -c copy; unled, ffmpeg failed at once.
+    const rec = await ffmpegRecordRtsp(url, { transport: 'tcp', format: 'mpegts', seconds: 3 });
+    assert.equal(rec.exitCode, 0, `recorder as the first on-demand reader: ${rec.stderr.slice(-1500)}`);
+    assert.ok(rec.packets.video >= CAMERA.fps * 2, `${rec.packets.video} video packets recorded`);
+    assert.equal(cameraConnections(cam), atRest + 4, 'the recorder connected the camera');
     t.diagnostic(`direct first frame ${directFirstMs} ms, through the gateway ${firstMs} ms; released ${releasedAfterMs} ms after the reader; frame from idle in ${frameMs} ms`);
   });
 });

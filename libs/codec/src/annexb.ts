@@ -140,3 +140,21 @@ export function nalToRbsp(nalu: Uint8Array): Uint8Array {
   }
   return out.subarray(0, n);
 }
+
+/**
+ * Inserts emulation prevention bytes (H.264 §7.4.1, H.265 §7.4.2): inside a NAL unit, `00 00`
+ * followed by a byte of 0..3 becomes `00 00 03 xx`, so no start code appears in it.
+ */
+export function rbspToNal(rbsp: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let zeros = 0;
+  for (const b of rbsp) {
+    if (zeros >= 2 && b <= 3) {
+      out.push(3);
+      zeros = 0;
+    }
+    out.push(b);
+    zeros = b === 0 ? zeros + 1 : 0;
+  }
+  return Uint8Array.from(out);
+}

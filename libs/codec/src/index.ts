@@ -5,6 +5,7 @@
  * framing and the bit reader they share. Pure: bytes in, typed values out.
  */
 export * from './bit-reader';
+export * from './bit-writer';
 export * from './annexb';
 export * from './h264';
 export * from './h265';

@@ -28,6 +28,36 @@ describe('GopCache', () => {
     assert.equal(gop.size, 1, 'a new keyframe starts over');
   });
 
+  it('makes a lead-in (makeLeadIn) for a keyframe with no video unit before it, once and only when asked', () => {
+    const made: Unit[] = [];
+    const gop = new GopCache<Unit>({ maxUnits: 10, maxBytes: 1000 }, (u) => u.bytes, (key) => {
+      made.push(key);
+      return unit(0, false, 1);
+    });
+    const add3 = (u: Unit): void => gop.add(u, u.track === 0 && u.keyframe, u.track === 0);
+    const key = unit(0, true);
+    add3(key);
+    add3(unit(1, false));
+    assert.deepEqual(made, [], 'not before a reader needs it');
+    const replay = gop.replay;
+    assert.equal(replay.length, 3);
+    assert.equal(replay[0].bytes, 1, 'the made lead-in first');
+    assert.equal(gop.leadInOf(key), replay[0]);
+    assert.equal(gop.replay.length, 3);
+    assert.deepEqual(made, [key], 'made once');
+    // The next keyframe has a real unit before it: that leads in, nothing is made.
+    const before = unit(0, false);
+    add3(before);
+    add3(unit(0, true));
+    assert.equal(gop.replay[0], before);
+    assert.equal(made.length, 1);
+    // After a clear the next keyframe is a first again.
+    gop.clear();
+    add3(unit(0, true));
+    assert.equal(gop.replay[0].bytes, 1);
+    assert.equal(made.length, 2);
+  });
+
   it('replays the video unit before the keyframe first (the lead-in): ffmpeg gives the first frame it parses no timestamp', () => {
     const gop = cache(10, 1000);
     const lead = (g: GopCache<Unit>, u: Unit): void => g.add(u, u.track === 0 && u.keyframe, u.track === 0);

@@ -11,6 +11,9 @@
  * with B-frames (no pts to fill in from) made `-c copy` to mpegts/matroska/flv fail on the
  * first packet. With the lead-in that frame is a non-keyframe, which a stream copy drops before
  * its first keyframe and a decoder skips, as when joining a camera mid-GOP.
+ *
+ * A stream's first keyframe has no unit before it (nor one after a clear): `makeLeadIn`, when
+ * given, makes one for it (a skipped picture, see h264SkippedPicture), on first use only.
  */
 export interface GopCacheLimits {
   /** Most units kept (all tracks). */
@@ -27,9 +30,15 @@ export class GopCache<T> {
   /** The latest video unit when it is not a keyframe (the next keyframe's lead-in). */
   private lastVideo: T | undefined;
   private lead: T | undefined;
+  /** The cached GOP's keyframe while its lead-in is still to be made (makeLeadIn). */
+  private unled: T | undefined;
   overflows = 0;
 
-  constructor(private readonly limits: GopCacheLimits, private readonly sizeOf: (unit: T) => number) {}
+  constructor(
+    private readonly limits: GopCacheLimits,
+    private readonly sizeOf: (unit: T) => number,
+    private readonly makeLeadIn?: (keyframe: T) => T | undefined,
+  ) {}
 
   get size(): number {
     return this.items.length;
@@ -46,7 +55,12 @@ export class GopCache<T> {
 
   /** The lead-in of the cached GOP (undefined without a GOP or before a stream's first keyframe). */
   get leadIn(): T | undefined {
-    return this.items.length > 0 ? this.lead : undefined;
+    if (this.items.length === 0) return undefined;
+    if (this.unled !== undefined && this.items[0] === this.unled) {
+      this.lead = this.makeLeadIn?.(this.unled);
+      this.unled = undefined;
+    }
+    return this.lead;
   }
 
   /** What a new reader is sent first: the lead-in (when known) and the GOP; empty without a GOP. */
@@ -57,7 +71,7 @@ export class GopCache<T> {
 
   /** The lead-in of `keyframe` when it starts the cached GOP (a reader starting at a live keyframe). */
   leadInOf(keyframe: T): T | undefined {
-    return this.items[0] === keyframe ? this.lead : undefined;
+    return this.items[0] === keyframe ? this.leadIn : undefined;
   }
 
   /** `video`: the unit is video (a keyframe or not); only video units lead in. */
@@ -67,6 +81,7 @@ export class GopCache<T> {
       this.bytes = 0;
       this.open = true;
       this.lead = this.lastVideo;
+      this.unled = this.lastVideo === undefined ? unit : undefined;
     }
     if (video) this.lastVideo = videoKeyframe ? undefined : unit;
     if (!this.open) return;
@@ -89,5 +104,6 @@ export class GopCache<T> {
     this.open = false;
     this.lastVideo = undefined;
     this.lead = undefined;
+    this.unled = undefined;
   }
 }

@@ -19,6 +19,22 @@ export interface H264Sps {
   height: number;
   /** Frames per second from VUI timing (time_scale / (2 * num_units_in_tick)), when present. */
   frameRate?: number;
+  /** What a slice header depends on (§7.3.3). */
+  slice: H264SliceHeaderFields;
+}
+
+/** The SPS fields that shape a slice header and its picture size (§7.3.3, §7.4.2.1.1). */
+export interface H264SliceHeaderFields {
+  separateColourPlane: boolean;
+  log2MaxFrameNum: number;
+  picOrderCntType: number;
+  /** pic_order_cnt_type 0 only. */
+  log2MaxPicOrderCntLsb: number;
+  /** pic_order_cnt_type 1 only. */
+  deltaPicOrderAlwaysZero: boolean;
+  picWidthInMbs: number;
+  picHeightInMapUnits: number;
+  mbAdaptiveFrameField: boolean;
 }
 
 /** Profiles that carry chroma_format_idc etc. (§7.3.2.1.1). */
@@ -77,12 +93,16 @@ function parse(r: BitReader): H264Sps {
       for (let i = 0; i < lists; i++) if (r.bool()) skipScalingList(r, i < 6 ? 16 : 64);
     }
   }
-  r.ue(); // log2_max_frame_num_minus4
+  const log2MaxFrameNum = r.ue() + 4;
+  if (log2MaxFrameNum > 16) throw new H264SpsError(`log2_max_frame_num_minus4 ${log2MaxFrameNum - 4}`);
   const pocType = r.ue();
+  let log2MaxPicOrderCntLsb = 0;
+  let deltaPicOrderAlwaysZero = false;
   if (pocType === 0) {
-    r.ue(); // log2_max_pic_order_cnt_lsb_minus4
+    log2MaxPicOrderCntLsb = r.ue() + 4;
+    if (log2MaxPicOrderCntLsb > 16) throw new H264SpsError(`log2_max_pic_order_cnt_lsb_minus4 ${log2MaxPicOrderCntLsb - 4}`);
   } else if (pocType === 1) {
-    r.skip(1);
+    deltaPicOrderAlwaysZero = r.bool();
     r.se();
     r.se();
     const cycle = r.ue();
@@ -96,7 +116,7 @@ function parse(r: BitReader): H264Sps {
   const widthMbs = r.ue() + 1;
   const heightMapUnits = r.ue() + 1;
   const frameMbsOnly = r.bool();
-  if (!frameMbsOnly) r.skip(1); // mb_adaptive_frame_field_flag
+  const mbAdaptiveFrameField = !frameMbsOnly && r.bool();
   r.skip(1); // direct_8x8_inference_flag
   let crop = [0, 0, 0, 0];
   if (r.bool()) crop = [r.ue(), r.ue(), r.ue(), r.ue()];
@@ -111,7 +131,11 @@ function parse(r: BitReader): H264Sps {
   const height = (frameMbsOnly ? 1 : 2) * heightMapUnits * 16 - cropUnitY * (crop[2] + crop[3]);
   if (width <= 0 || height <= 0) throw new H264SpsError(`cropping leaves ${width}x${height}`);
 
-  const sps: H264Sps = { profileIdc, constraintFlags, levelIdc, seqParameterSetId, chromaFormatIdc, frameMbsOnly, width, height };
+  const slice: H264SliceHeaderFields = {
+    separateColourPlane, log2MaxFrameNum, picOrderCntType: pocType, log2MaxPicOrderCntLsb, deltaPicOrderAlwaysZero,
+    picWidthInMbs: widthMbs, picHeightInMapUnits: heightMapUnits, mbAdaptiveFrameField,
+  };
+  const sps: H264Sps = { profileIdc, constraintFlags, levelIdc, seqParameterSetId, chromaFormatIdc, frameMbsOnly, width, height, slice };
   if (r.bitsLeft > 0 && r.bool()) {
     const frameRate = readVuiFrameRate(r);
     if (frameRate !== undefined) sps.frameRate = frameRate;

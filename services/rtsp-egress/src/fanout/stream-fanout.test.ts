@@ -5,6 +5,10 @@ import { seqOf, SyntheticStream } from '@streamgate/rtsp-egress/testing';
 import type { AccessUnitBatch } from './access-unit-batch';
 import type { FanoutGroup, FanoutReader } from './fanout-reader';
 import { StreamFanout, StreamFanoutOptions } from './stream-fanout';
+import type { AccessUnitMessage } from '@streamgate/contracts';
+import { h264PpsId } from '@streamgate/codec';
+import { parseRtpPacket } from '@streamgate/protocol-rtp';
+
 
 /** Records every batch it is sent, as the sequence numbers of its packets. */
 class RecordingReader implements FanoutReader {
@@ -181,6 +185,72 @@ describe('StreamFanout', () => {
       await closeAll(fanout, source, bus);
     }
     });
+
+  it('a stream\'s first keyframe (nothing before it) is led in by a skipped picture: just before it in sequence and time, on its SSRC', async () => {
+    // libx264 main 1920x1080@30 SPS and a PPS (id 0), as sprop-parameter-sets.
+    const sprop = `${Buffer.from('674d4028eca03c0113f2e022000003000200000300781e30632c', 'hex').toString('base64')},${Buffer.from('68ebe3cb22c0', 'hex').toString('base64')}`;
+    const bus = new InProcessBus();
+    const source = new SyntheticStream(bus, 'first', 1, sprop);
+    const fanout = fanoutOf(source, bus);
+    try {
+      await fanout.ready;
+      const units: AccessUnitMessage[] = [];
+      const reader = (into: AccessUnitMessage[]): FanoutReader => ({
+        transport: 'tcp', wants: () => true, writeRtcp: () => undefined, dropped: () => undefined,
+        writeBatch: (batch) => (into.push(...batch.units), 1),
+      });
+      // Waiting for the first keyframe, and joining after it (GOP replay): led in alike.
+      const waiting: AccessUnitMessage[] = [];
+      fanout.addReader(reader(waiting));
+      const key = source.publish(true);
+      source.publish(false);
+      await tick();
+      assert.deepEqual(fanout.startInfo().get(0), { seq: seqOf(key.packets[0]) - 2, rtptime: key.rtpTimestamp - 3000 });
+      fanout.addReader(reader(units));
+      for (const got of [units, waiting]) {
+        const [lead, ...rest] = got;
+        assert.equal(seqOf(rest[0].packets[0]), seqOf(key.packets[0]));
+        assert.equal(lead.keyframe, false);
+        assert.equal(lead.rtpTimestamp, key.rtpTimestamp - 3000, 'one frame before (30 fps from the SPS)');
+        // A PPS with an id the stream does not use (1), then the slice: a packet each (RFC 6184 §5.6).
+        assert.deepEqual(lead.packets.map(seqOf), [seqOf(key.packets[0]) - 2, seqOf(key.packets[0]) - 1]);
+        const packets = lead.packets.map(parseRtpPacket);
+        for (const p of packets) {
+          assert.equal(p.header.ssrc, parseRtpPacket(key.packets[0]).header.ssrc);
+          assert.equal(p.header.payloadType, 96);
+        }
+        assert.deepEqual(packets.map((p) => p.header.marker), [false, true]);
+        const nalus = packets.map((p) => p.payload);
+        assert.deepEqual(nalus.map((n) => n[0] & 0x1f), [8, 1]);
+        assert.equal(h264PpsId(nalus[0]), 1);
+      }
+      // Once a unit came before a keyframe, that unit leads in, as before.
+      const before = source.publish(false);
+      source.publish(true);
+      await tick();
+      const later: AccessUnitMessage[] = [];
+      fanout.addReader(reader(later));
+      assert.deepEqual(later[0].packets.map(seqOf), before.packets.map(seqOf));
+    } finally {
+      await closeAll(fanout, source, bus);
+    }
+  });
+
+  it('without the SPS (no sprop, none in band) a first keyframe goes out unled, as before', async () => {
+    const bus = new InProcessBus();
+    const source = new SyntheticStream(bus, 'nosps');
+    const fanout = fanoutOf(source, bus);
+    try {
+      await fanout.ready;
+      const key = source.publish(true);
+      await tick();
+      const reader = new RecordingReader();
+      fanout.addReader(reader);
+      assert.deepEqual(reader.batches, [[seqOf(key.packets[0])]]);
+    } finally {
+      await closeAll(fanout, source, bus);
+    }
+  });
 
   it('a UDP reader gets its replay paced (a bounded share per 10 ms tick), live units queued behind it in order', async () => {
     const bus = new InProcessBus();

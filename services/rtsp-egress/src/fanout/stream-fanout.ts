@@ -6,9 +6,11 @@ import {
   RTP_FIXED_HEADER_SIZE, RtpWallClock, buildGoodbye, buildSenderReport, joinCompound, ntpFromUnixMs, rtpSequenceNumber, rtpSsrc, seqLessThan,
 } from '@streamgate/protocol-rtp';
 import { FanoutGroup, FanoutReader, ReaderCloseReason } from './fanout-reader';
-import { GopCache, GopCacheLimits } from '@streamgate/media';
+import { GopCache, GopCacheLimits, ParameterSets, readSdpFormats } from '@streamgate/media';
 import { AccessUnitBatch } from './access-unit-batch';
 import { MergeWindow } from './merge-window';
+import { skippedPictureLeadIn } from './lead-in';
+import { SdpParseError } from '@streamgate/protocol-sdp';
 
 export interface StreamFanoutOptions {
   /** Called once per access unit sent to at least one reader (latency metric). */
@@ -98,6 +100,17 @@ interface TrackClock {
  * the shared socket) are handed to their group together, once they are past their first keyframe.
  * With many TCP readers, their writes may be merged over a short window (options.tcpMerge).
  */
+/** The video parameter sets of the description (sprop), for keyframes that carry none in band. */
+function describedParameterSets(sdp: string): ParameterSets {
+  try {
+    const video = readSdpFormats(sdp).tracks.find((t) => t.format.media === 'video')?.format;
+    return video?.media === 'video' ? video.parameterSets : {};
+  } catch (err) {
+    if (err instanceof SdpParseError) return {};
+    throw err;
+  }
+}
+
 export class StreamFanout {
   readonly ready: Promise<void>;
   private readonly slots = new Map<FanoutReader, ReaderSlot>();
@@ -134,7 +147,9 @@ export class StreamFanout {
   ) {
     this.videoTrack = description.tracks.find((t) => t.media === 'video')?.id;
     for (const t of description.tracks) this.clocks.set(t.id, { clockRate: t.clockRate, ssrc: t.ssrc, packets: 0, octets: 0, wallclock: new RtpWallClock({ clockRate: t.clockRate }) });
-    this.gop = new GopCache<AccessUnitMessage>(options.gopLimits, auByteLength);
+    const video = description.tracks.find((t) => t.id === this.videoTrack);
+    const sets = video ? describedParameterSets(description.sdp) : {};
+    this.gop = new GopCache<AccessUnitMessage>(options.gopLimits, auByteLength, video && ((keyframe) => skippedPictureLeadIn(keyframe, video, sets)));
     if (options.tcpMerge && options.tcpMerge.windowMs > 0) {
       this.mergeWindow = new MergeWindow(options.tcpMerge.windowMs, () => this.flushMergedSafely());
     }

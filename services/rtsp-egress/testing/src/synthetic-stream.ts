@@ -17,10 +17,12 @@ export class SyntheticStream {
   private readonly subs: Subscription[];
   readonly description: StreamDescription;
 
-  constructor(private readonly bus: Bus, readonly stream: string, readonly generation = 1) {
+  /** `spropParameterSets`: the SDP's sprop-parameter-sets (base64 SPS,PPS), when the test needs real ones. */
+  constructor(private readonly bus: Bus, readonly stream: string, readonly generation = 1, spropParameterSets?: string) {
+    const fmtp = spropParameterSets ? `a=fmtp:96 packetization-mode=1;sprop-parameter-sets=${spropParameterSets}\r\n` : '';
     const description: StreamDescription = {
       stream, generation,
-      sdp: 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=synthetic\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:trackID=0\r\n',
+      sdp: `v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=synthetic\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n${fmtp}a=control:trackID=0\r\n`,
       tracks: [{ id: 0, media: 'video', codec: 'H264', payloadType: 96, clockRate: 90000, ssrc: SYNTHETIC_SSRC }],
     };
     this.description = description;
