@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { gstLaunchErrors, killAll, spawnTracked, withTimeout } from '@streamgate/testing';
+import { gstPlayRtsp, killAll, spawnTracked, withTimeout } from '@streamgate/testing';
 import type { Gateway } from '../../services/all-in-one';
 import { decodeWithFfmpeg, probe, pushClip, renderClip, rtspStatus, startTestGateway, waitForStream } from './gateway-harness';
 
@@ -73,22 +73,16 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
       const push = pushClip(clip, gw.rtmpPort, `e2e_gst_${protocols}`);
       await waitForStream(gw.rtspPort, `e2e_gst_${protocols}`);
       const url = `rtsp://127.0.0.1:${gw.rtspPort}/e2e_gst_${protocols}`;
-      // Each rtspsrc pad is picked by its caps and decoded on its own branch.
-      const gst = spawnTracked('gst-launch-1.0', ['-v', 'rtspsrc', 'name=s', `location=${url}`, `protocols=${protocols}`, 'latency=200',
-        's.', '!', 'application/x-rtp,media=video', '!', 'queue', '!', 'decodebin', '!', 'video/x-raw', '!', 'fakesink', 'name=vsink', 'silent=false', 'sync=false',
-        's.', '!', 'application/x-rtp,media=audio', '!', 'queue', '!', 'decodebin', '!', 'audio/x-raw', '!', 'fakesink', 'name=asink', 'silent=false', 'sync=false']);
-      const timer = setTimeout(() => void gst.kill(), (SECONDS + 15) * 1000);
-      const st = await gst.exited;
-      clearTimeout(timer);
+      // rtspsrc ! decodebin, each pad linked as it appears (gst_play.py). A gst-launch line with
+      // `s. ! application/x-rtp,media=video ! queue ...` links rtspsrc's pads by delayed linking,
+      // which now and then fails ("Delayed linking failed ... to queue0": the video pad was
+      // never linked, audio played): 1 run in ~15 when loaded, whatever the server sends.
+      const r = await gstPlayRtsp(url, { protocols, seconds: SECONDS + 3 });
       await push.exited;
-      const out = gst.stdout();
-      const videoBuffers = (out.match(/vsink: last-message = chain/g) ?? []).length;
-      const audioBuffers = (out.match(/asink: last-message = chain/g) ?? []).length;
-      // On failure: what GStreamer said besides its buffers (states, caps, RTSP messages).
-      const said = out.split('\n').filter((l) => !l.includes('last-message = chain')).slice(-40).join('\n');
-      assert.ok(videoBuffers >= PUSHED_FRAMES - GOP, `gst ${protocols}: ${videoBuffers} video buffers (exit ${st.code})\n${said}\n${gst.stderr().slice(-2000)}`);
-      assert.ok(audioBuffers > 0, `gst ${protocols}: no decoded audio`);
-      assert.deepEqual(gstLaunchErrors(out, gst.stderr()), [], 'GStreamer reported an error');
+      assert.ok(r.reachedPlaying, `gst ${protocols}: never reached PLAYING ${r.errors.join('; ')}`);
+      assert.ok(r.buffers.video >= PUSHED_FRAMES - GOP, `gst ${protocols}: ${r.buffers.video} video buffers\n${r.stderr.slice(-2000)}`);
+      assert.ok(r.buffers.audio > 0, `gst ${protocols}: no decoded audio`);
+      assert.deepEqual(r.errors, [], 'GStreamer reported an error');
     });
   }
 
