@@ -35,9 +35,9 @@ interface Source {
 }
 
 /**
- * Lets a new stream run for more than one GOP before the readers come: a reader is led in by
- * the video unit before its first keyframe (GopCache), which a stream's first keyframe does
- * not have (docs/architecture.md, "Reader start").
+ * Lets a new stream run for more than one GOP before the readers come, so they are led in by
+ * the real video unit before the cached keyframe (GopCache). Readers joining in the first GOP
+ * are led in by a made-up skipped picture instead: the first-GOP tests below judge that.
  */
 async function pastFirstGop(pg: PullGateway, name: string): Promise<void> {
   // By frames, not wall time: under load the source starts late, and 2.5 s of wall time once
@@ -177,6 +177,17 @@ describe('consumer conformance matrix (issue #11)', { timeout: 600_000 }, () => 
     assert.ok(frames < gop, `the cells ended ${frames} frames in, past the first GOP: they did not test a first-GOP join`);
     await push.kill();
     push = undefined;
+  });
+
+  test('the same matrix joined in a stream\'s first GOP: camera H.265 with B-frames (GStreamer RTSP server, x265enc)', async () => {
+    const gop = 1000;
+    const cam = await startGstRtspServer({ mounts: ['cam'], codec: 'h265', bframes: 2, audio: false, width: 640, height: 360, fps: 25, gop, bitrateKbps: 800 });
+    cameras.push(cam);
+    await pg.addCamera({ name: 'conf_first265', rtsp_url: cam.url('cam'), transport: 'tcp' });
+    await waitForStream(pg.gw.rtspPort, 'conf_first265', 20_000);
+    await checkCells(pg, { name: 'conf_first265', audio: false, formats: FORMATS.filter((f) => f !== 'flv') });
+    const frames = Number((await pg.status('conf_first265')).frames_received);
+    assert.ok(frames < gop, `the cells ended ${frames} frames in, past the first GOP: they did not test a first-GOP join`);
   });
 
   test('UDP readers with default socket buffers lose nothing at startup: 1080p, 2 s GOP', async () => {

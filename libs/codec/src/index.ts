@@ -10,3 +10,4 @@ export * from './annexb';
 export * from './h264';
 export * from './h265';
 export * from './mpeg4-audio';
+export * from './cabac-encoder';

@@ -49,6 +49,8 @@ def parse_args():
     p.add_argument("--bitrate", type=int, default=1000, help="video kbit/s")
     p.add_argument("--no-audio", action="store_true")
     p.add_argument("--codec", choices=["h264", "h265"], default="h264", help="live video codec (x264enc or x265enc)")
+    p.add_argument("--bframes", type=int, default=0,
+                   help="h265: B-frames between references (x265 without tune=zerolatency, which allows none)")
     p.add_argument("--auth", choices=["none", "basic", "digest"], default="none")
     p.add_argument("--user", default="user")
     p.add_argument("--password", default="pass")
@@ -81,8 +83,9 @@ def live_launch(a):
         f"video/x-raw,width={a.width},height={a.height},framerate={a.fps}/1 ! "
     )
     if a.codec == "h265":
+        tune = f"option-string=bframes={a.bframes}:b-adapt=0:rc-lookahead={a.bframes + 3}" if a.bframes else "tune=zerolatency"
         encode = (
-            f"x265enc tune=zerolatency speed-preset=superfast bitrate={a.bitrate} key-int-max={a.gop} ! "
+            f"x265enc {tune} speed-preset=superfast bitrate={a.bitrate} key-int-max={a.gop} ! "
             f"h265parse ! {VIDEO_VALVE} ! rtph265pay name=pay0 pt=96 config-interval=-1"
         )
     else:

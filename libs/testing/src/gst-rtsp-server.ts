@@ -16,6 +16,8 @@ export interface GstRtspServerOptions {
   audio?: boolean;
   /** Live video codec (x264enc or x265enc); default h264. */
   codec?: 'h264' | 'h265';
+  /** h265 only: B-frames between references (default none: tune=zerolatency). */
+  bframes?: number;
   auth?: { method: 'basic' | 'digest'; user: string; password: string };
   /** Lower transports offered; 'tcp' simulates a camera that refuses UDP. */
   protocols?: 'tcp' | 'udp' | 'tcp+udp';
@@ -73,6 +75,7 @@ function toArgs(o: GstRtspServerOptions): string[] {
   if (o.bitrateKbps) args.push('--bitrate', String(o.bitrateKbps));
   if (o.audio === false) args.push('--no-audio');
   if (o.codec) args.push('--codec', o.codec);
+  if (o.bframes) args.push('--bframes', String(o.bframes));
   if (o.auth) args.push('--auth', o.auth.method, '--user', o.auth.user, '--password', o.auth.password);
   if (o.protocols) args.push('--protocols', o.protocols);
   if (o.sessionTimeoutSec) args.push('--session-timeout', String(o.sessionTimeoutSec));

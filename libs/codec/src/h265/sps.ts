@@ -64,6 +64,21 @@ export function parseH265Sps(nalu: Uint8Array): H265Sps {
 }
 
 function parse(r: BitReader): H265Sps {
+  return readH265SpsHead(r).sps;
+}
+
+/** What the head of an SPS says beyond H265Sps, for a reader that goes on (slice-fields.ts). */
+export interface H265SpsHead {
+  sps: H265Sps;
+  maxSubLayersMinus1: number;
+  separateColourPlane: boolean;
+  /** pic_width/height_in_luma_samples, before the conformance window. */
+  picWidth: number;
+  picHeight: number;
+}
+
+/** Reads up to bit_depth_luma_minus8 (included); `r` is left at bit_depth_chroma_minus8. */
+export function readH265SpsHead(r: BitReader): H265SpsHead {
   r.skip(4); // sps_video_parameter_set_id
   const maxSubLayersMinus1 = r.bits(3);
   if (maxSubLayersMinus1 > 6) throw new H265SpsError(`sps_max_sub_layers_minus1 ${maxSubLayersMinus1}`);
@@ -102,5 +117,6 @@ function parse(r: BitReader): H265Sps {
   const width = picWidth - subWidthC * (crop[0] + crop[1]);
   const height = picHeight - subHeightC * (crop[2] + crop[3]);
   if (width <= 0 || height <= 0) throw new H265SpsError(`conformance window leaves ${width}x${height}`);
-  return { profileSpace, highTier, profileIdc, profileCompatibility, levelIdc, seqParameterSetId, chromaFormatIdc, bitDepthLuma, width, height };
+  const sps = { profileSpace, highTier, profileIdc, profileCompatibility, levelIdc, seqParameterSetId, chromaFormatIdc, bitDepthLuma, width, height };
+  return { sps, maxSubLayersMinus1, separateColourPlane, picWidth, picHeight };
 }

@@ -1,40 +1,71 @@
 /**
  * The lead-in of a keyframe that has none (a stream's first, GopCache makeLeadIn): a skipped
- * picture (h264SkippedPicture) in RTP packets numbered and timed just before the keyframe's,
- * so a reader joining in a stream's first GOP is led in like every other (ffmpeg `-c copy`
- * to mpegts/matroska/flv needs it with B-frames). The packets come from the stream's own
- * SSRC and payload type; no reader has seen their sequence numbers (nothing of the track
- * went before the keyframe). H.264 only: an H.265 slice is CABAC-coded, with no short form.
+ * picture (h264SkippedPicture, h265SkippedPicture) in RTP packets numbered and timed just
+ * before the keyframe's, so a reader joining in a stream's first GOP is led in like every
+ * other (ffmpeg `-c copy` to mpegts/matroska/flv needs it with B-frames). The packets come
+ * from the stream's own SSRC and payload type; no reader has seen their sequence numbers
+ * (nothing of the track went before the keyframe).
  */
 import { AccessUnitMessage, TrackDescription } from '@streamgate/contracts';
-import { H264NalType, H264SpsError, h264PpsId, h264SkippedPicture, parseH264Sps } from '@streamgate/codec';
-import { H264Encoder, Sequencer, parseRtpPacket, rtpSequenceNumber, rtpSsrc, seqAdd, serializeRtpPacket } from '@streamgate/protocol-rtp';
-import type { ParameterSets } from '@streamgate/media';
+import { H264NalType, H264SpsError, H265NalType, H265SpsError, h264PpsId, h264SkippedPicture, h265PpsId, h265SkippedPicture, parseH264Sps } from '@streamgate/codec';
+import { ParameterSets, VideoCodec, videoCodec } from '@streamgate/media';
+import { Sequencer, parseRtpPacket, rtpSequenceNumber, rtpSsrc, seqAdd } from '@streamgate/protocol-rtp';
 
-const DEFAULT_FRAME_TICKS = 3000; // 1/30 s at 90 kHz, when the SPS has no frame rate
+const DEFAULT_FRAME_TICKS = 3000; // 1/30 s at 90 kHz, when the SPS says no frame rate
 const MAX_PAYLOAD = 1400;
-const STAP_A_HEADER = 1;
 
-/** The parameter sets carried in a unit's single-NAL and STAP-A packets (RFC 6184 §5.6, §5.7.1). */
-function inBandParameterSets(au: AccessUnitMessage): { sps?: Uint8Array; pps: Uint8Array[] } {
-  const out: { sps?: Uint8Array; pps: Uint8Array[] } = { pps: [] };
+/** What differs per codec: the aggregation packet (RFC 6184 §5.7.1 STAP-A, RFC 7798 §4.4.2 AP) and the picture. */
+interface LeadInCodec {
+  codec: VideoCodec;
+  payloadHeader: number;
+  aggregationType: number;
+  payloadType(payload: Uint8Array): number;
+  ppsId(nalu: Uint8Array): number | undefined;
+  /** The NAL units of the skipped picture, its PPS first, and the frame rate when the SPS has one. */
+  picture(sps: Uint8Array, ppsIds: number[]): { nalus: Uint8Array[]; frameRate?: number };
+}
+
+const CODECS: Record<string, LeadInCodec | undefined> = {
+  H264: {
+    codec: videoCodec('H264'), payloadHeader: 1, aggregationType: H264NalType.StapA,
+    payloadType: (p) => p[0] & 0x1f,
+    ppsId: h264PpsId,
+    picture: (sps, ppsIds) => {
+      const p = h264SkippedPicture(sps, ppsIds);
+      return { nalus: [p.pps, ...p.slices], frameRate: parseH264Sps(sps).frameRate };
+    },
+  },
+  H265: {
+    codec: videoCodec('H265'), payloadHeader: 2, aggregationType: H265NalType.AggregationPacket,
+    payloadType: (p) => (p[0] >> 1) & 0x3f,
+    ppsId: h265PpsId,
+    picture: (sps, ppsIds) => {
+      const p = h265SkippedPicture(sps, ppsIds);
+      return { nalus: [p.pps, p.slice] };
+    },
+  },
+};
+
+/** The parameter sets carried in a unit's single-NAL and aggregation packets (SPS: the first). */
+function inBandParameterSets(au: AccessUnitMessage, c: LeadInCodec): { vps?: Uint8Array; sps?: Uint8Array; pps: Uint8Array[] } {
+  const out: { vps?: Uint8Array; sps?: Uint8Array; pps: Uint8Array[] } = { pps: [] };
   const take = (nalu: Uint8Array): void => {
-    const type = nalu[0] & 0x1f;
-    if (type === H264NalType.Sps) out.sps ??= nalu;
-    else if (type === H264NalType.Pps) out.pps.push(nalu);
+    const kind = c.codec.parameterSetKind(nalu);
+    if (kind === 'vps') out.vps ??= nalu;
+    else if (kind === 'sps') out.sps ??= nalu;
+    else if (kind === 'pps') out.pps.push(nalu);
   };
   for (const packet of au.packets) {
     const payload = parseRtpPacket(packet).payload;
-    if (payload.byteLength === 0) continue;
-    const type = payload[0] & 0x1f;
-    if (type === H264NalType.StapA) {
-      for (let i = STAP_A_HEADER; i + 2 < payload.byteLength;) {
+    if (payload.byteLength < c.payloadHeader) continue;
+    if (c.payloadType(payload) === c.aggregationType) {
+      for (let i = c.payloadHeader; i + 2 < payload.byteLength;) {
         const size = (payload[i] << 8) | payload[i + 1];
         if (size === 0 || i + 2 + size > payload.byteLength) break;
         take(payload.subarray(i + 2, i + 2 + size));
         i += 2 + size;
       }
-    } else if (type < H264NalType.StapA) {
+    } else if (c.codec.isValidNalu(payload)) {
       take(payload);
     }
   }
@@ -43,30 +74,33 @@ function inBandParameterSets(au: AccessUnitMessage): { sps?: Uint8Array; pps: Ui
 
 /** `sets`: the description's parameter sets, for a keyframe that carries none in band. */
 export function skippedPictureLeadIn(keyframe: AccessUnitMessage, track: TrackDescription, sets: ParameterSets): AccessUnitMessage | undefined {
-  if (track.codec !== 'H264' || keyframe.packets.length === 0) return undefined;
-  const inBand = inBandParameterSets(keyframe);
+  const c = CODECS[track.codec];
+  if (!c || keyframe.packets.length === 0) return undefined;
+  const inBand = inBandParameterSets(keyframe, c);
   const sps = inBand.sps ?? sets.sps;
-  if (!sps) return undefined;
-  const ppsIds = [...inBand.pps, ...(sets.pps ? [sets.pps] : [])].map(h264PpsId).filter((id): id is number => id !== undefined);
+  const vps = inBand.vps ?? sets.vps;
+  if (!sps || (c.codec.parameterSets.includes('vps') && !vps)) return undefined;
+  const ppsIds = [...inBand.pps, ...(sets.pps ? [sets.pps] : [])].map(c.ppsId).filter((id): id is number => id !== undefined);
   let picture;
-  let frameRate: number | undefined;
   try {
-    picture = h264SkippedPicture(sps, ppsIds);
-    frameRate = parseH264Sps(sps).frameRate;
+    picture = c.picture(sps, ppsIds);
   } catch (err) {
-    if (err instanceof H264SpsError) return undefined;
+    if (err instanceof H264SpsError || err instanceof H265SpsError) return undefined;
     throw err;
   }
-  const nalus = [picture.pps, ...picture.slices];
+  const { frameRate } = picture;
+  // Led by its VPS/SPS: a reader whose SDP has none (no sprop) meets the keyframe's in-band
+  // sets only after the lead-in, and ffmpeg refuses a PPS of an SPS it has not seen.
+  const nalus = [...(c.codec.parameterSets.includes('vps') && vps ? [vps] : []), sps, ...picture.nalus];
   const ticks = frameRate && frameRate >= 1 && frameRate <= 240 ? Math.round(track.clockRate / frameRate) : DEFAULT_FRAME_TICKS;
   const timestamp = (keyframe.rtpTimestamp - ticks) >>> 0;
   const first = keyframe.packets[0];
-  const encode = (initialSequenceNumber: number) =>
-    new H264Encoder({ sequencer: new Sequencer({ ssrc: rtpSsrc(first), initialSequenceNumber }), payloadType: track.payloadType, maxPayloadSize: MAX_PAYLOAD }).encode(nalus, timestamp);
+  const encode = (initialSequenceNumber: number) => c.codec
+    .createEncoder({ sequencer: new Sequencer({ ssrc: rtpSsrc(first), initialSequenceNumber }), payloadType: track.payloadType, maxPayloadSize: MAX_PAYLOAD })
+    .encodeFramed(nalus, timestamp).packets;
   const count = encode(0).length;
-  const packets = encode(seqAdd(rtpSequenceNumber(first), -count));
   return {
     kind: 'access-unit', track: keyframe.track, keyframe: false, rtpTimestamp: timestamp, receivedAt: keyframe.receivedAt,
-    packets: packets.map(serializeRtpPacket),
+    packets: encode(seqAdd(rtpSequenceNumber(first), -count)),
   };
 }

@@ -205,24 +205,25 @@ describe('StreamFanout', () => {
       const key = source.publish(true);
       source.publish(false);
       await tick();
-      assert.deepEqual(fanout.startInfo().get(0), { seq: seqOf(key.packets[0]) - 2, rtptime: key.rtpTimestamp - 3000 });
+      assert.deepEqual(fanout.startInfo().get(0), { seq: seqOf(key.packets[0]) - 3, rtptime: key.rtpTimestamp - 3000 });
       fanout.addReader(reader(units));
       for (const got of [units, waiting]) {
         const [lead, ...rest] = got;
         assert.equal(seqOf(rest[0].packets[0]), seqOf(key.packets[0]));
         assert.equal(lead.keyframe, false);
         assert.equal(lead.rtpTimestamp, key.rtpTimestamp - 3000, 'one frame before (30 fps from the SPS)');
-        // A PPS with an id the stream does not use (1), then the slice: a packet each (RFC 6184 §5.6).
-        assert.deepEqual(lead.packets.map(seqOf), [seqOf(key.packets[0]) - 2, seqOf(key.packets[0]) - 1]);
+        // The SPS, a PPS with an id the stream does not use (1), then the slice: a packet each (RFC 6184 §5.6).
+        const k = seqOf(key.packets[0]);
+        assert.deepEqual(lead.packets.map(seqOf), [k - 3, k - 2, k - 1]);
         const packets = lead.packets.map(parseRtpPacket);
         for (const p of packets) {
           assert.equal(p.header.ssrc, parseRtpPacket(key.packets[0]).header.ssrc);
           assert.equal(p.header.payloadType, 96);
         }
-        assert.deepEqual(packets.map((p) => p.header.marker), [false, true]);
+        assert.deepEqual(packets.map((p) => p.header.marker), [false, false, true]);
         const nalus = packets.map((p) => p.payload);
-        assert.deepEqual(nalus.map((n) => n[0] & 0x1f), [8, 1]);
-        assert.equal(h264PpsId(nalus[0]), 1);
+        assert.deepEqual(nalus.map((n) => n[0] & 0x1f), [7, 8, 1]);
+        assert.equal(h264PpsId(nalus[1]), 1);
       }
       // Once a unit came before a keyframe, that unit leads in, as before.
       const before = source.publish(false);
@@ -231,6 +232,32 @@ describe('StreamFanout', () => {
       const later: AccessUnitMessage[] = [];
       fanout.addReader(reader(later));
       assert.deepEqual(later[0].packets.map(seqOf), before.packets.map(seqOf));
+    } finally {
+      await closeAll(fanout, source, bus);
+    }
+  });
+
+  it('a reader resuming after its source came back gets the keyframe without a lead-in; a new reader is still led in', async () => {
+    const sprop = `${Buffer.from('674d4028eca03c0113f2e022000003000200000300781e30632c', 'hex').toString('base64')},${Buffer.from('68ebe3cb22c0', 'hex').toString('base64')}`;
+    const bus = new InProcessBus();
+    const source = new SyntheticStream(bus, 'resume', 1, sprop);
+    const fanout = fanoutOf(source, bus);
+    try {
+      await fanout.ready;
+      const reader = new RecordingReader();
+      fanout.addReader(reader);
+      source.publish(true);
+      source.publish(false);
+      await tick();
+      fanout.sourceDown();
+      reader.batches.length = 0;
+      // Back: the new source's first keyframe has nothing before it.
+      const key = source.publish(true);
+      await tick();
+      assert.deepEqual(reader.batches, [[seqOf(key.packets[0])]], 'the keyframe alone: the decoder before the outage is still running');
+      const fresh = new RecordingReader();
+      fanout.addReader(fresh);
+      assert.deepEqual(fresh.batches[0], [seqOf(key.packets[0]) - 3, seqOf(key.packets[0]) - 2, seqOf(key.packets[0]) - 1, seqOf(key.packets[0])]);
     } finally {
       await closeAll(fanout, source, bus);
     }

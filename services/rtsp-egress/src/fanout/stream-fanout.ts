@@ -69,6 +69,12 @@ interface ReaderSlot {
   reader: FanoutReader;
   /** RFC 6184 decoders need an IDR first: nothing is sent until a video keyframe. */
   awaitingKeyframe: boolean;
+  /**
+   * Waiting for the keyframe of a source that came back (sourceDown): the reader resumes at it
+   * without a lead-in. Its decoder is running; a lead-in is for a reader's first frame, and a
+   * made-up one (a skipped picture) would refer to the picture before the outage.
+   */
+  resuming?: boolean;
   /** Sender reports go out right before the reader's first media packet (see startReader). */
   reportsSent: boolean;
   /**
@@ -272,7 +278,10 @@ export class StreamFanout {
     this.flush();
     this.gop.clear();
     for (const slot of this.slotList) {
-      if (this.videoTrack !== undefined && slot.reader.wants(this.videoTrack)) slot.awaitingKeyframe = true;
+      if (this.videoTrack !== undefined && slot.reader.wants(this.videoTrack)) {
+        slot.awaitingKeyframe = true;
+        slot.resuming = true;
+      }
     }
     this.rebuildLists();
   }
@@ -432,7 +441,8 @@ export class StreamFanout {
       if (start < 0) return true;
       slot.awaitingKeyframe = false;
       // Led in like a replay (GopCache says why); the units are already in the GOP (flush).
-      const leadIn = this.gop.leadInOf(batch.units[start]);
+      const leadIn = slot.resuming ? undefined : this.gop.leadInOf(batch.units[start]);
+      slot.resuming = false;
       batch = leadIn ? new AccessUnitBatch([leadIn, ...batch.units.slice(start)]) : batch.from(start);
     }
     if (slot.backlog) {
