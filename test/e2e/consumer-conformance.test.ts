@@ -92,7 +92,7 @@ async function checkCells(pg: PullGateway, source: Source): Promise<void> {
       const problems = [...r.errors];
       if (!r.reachedPlaying) problems.push('never reached PLAYING');
       if (r.buffers.video < 25 * (READ_SECONDS - 1)) problems.push(`${r.buffers.video} video frames rendered`);
-      if (source.audio && r.buffers.audio === 0) problems.push('no audio rendered');
+      if (source.audio && r.buffers.audio === 0) problems.push(`no audio rendered (caps ${JSON.stringify(r.caps)}, first ${JSON.stringify(r.firstBufferMs)}): ${r.stderr.slice(-600)}`);
       for (const kind of ['video', 'audio'] as const) {
         const gap = r.maxGapMs[kind];
         if (gap !== undefined && gap > MAX_STALL_MS) problems.push(`${kind} stalled ${gap} ms after its first frame (first at ${r.firstBufferMs[kind]} ms)`);
