@@ -66,3 +66,20 @@ test('within settleMs of anchoring, the least-delayed unit moves the mapping at 
   clock.observe(3600, 1040 + 10);
   assert.equal(clock.rtpAt(1040 + 10), 3600);
 });
+
+test('a mapping a report has used only slews, even within settleMs: a reader of a stream\'s first seconds keeps monotonic audio', () => {
+  const clock = new RtpWallClock({ clockRate: 48000, decayMsPerSecond: 0 });
+  const start = 1_700_000_000_000;
+  // The stream's first units came 30 ms late (a source starting under load); a reader joins at once.
+  clock.observe(0, start + 30);
+  const reported = clock.rtpForReport(start + 30) ?? NaN;
+  for (let i = 1; i * 1024 < 48000; i++) clock.observe(i * 1024, start + (i * 1024) / 48);
+  // 1 s later, within settleMs: moved by the slew (2 ms/s), not the 30 ms a free jump would take.
+  const movedMs = (timestampDiff(reported, clock.rtpAt(start + 30) ?? NaN)) / 48;
+  assert.ok(movedMs >= 0 && movedMs <= 2.05, `moved ${movedMs} ms in 1 s`);
+  // Before any report the same units move it at once (the within-settleMs test above).
+  const unreported = new RtpWallClock({ clockRate: 48000, decayMsPerSecond: 0 });
+  unreported.observe(0, start + 30);
+  for (let i = 1; i * 1024 < 48000; i++) unreported.observe(i * 1024, start + (i * 1024) / 48);
+  assert.ok(Math.abs(timestampDiff(reported, unreported.rtpAt(start + 30) ?? NaN) / 48 - 30) < 0.05);
+});

@@ -9,11 +9,14 @@ import { timestampDiff, wrapTimestamp } from './sequence';
  * its timestamp than any before. It decays slowly so a source clock that runs a little slow
  * is followed, and it resets when the RTP timeline jumps.
  *
- * Once settled (`settleMs` after it was anchored), a less-delayed unit moves the mapping no
- * faster than `slewMsPerSecond`: ffmpeg re-derives every timestamp from each sender report,
- * so a mapping that moved 20 ms between two reports moved that reader's timestamps back 20 ms
- * (an AAC frame is 21 ms: "non-monotonous DTS"). That happened when a source came back (a
- * camera reconnect, an ingest takeover) and its first units arrived later than the ones after.
+ * Once settled, a less-delayed unit moves the mapping no faster than `slewMsPerSecond`:
+ * ffmpeg re-derives every timestamp from each sender report, so a mapping that moved 20 ms
+ * between two reports moved that reader's timestamps back 20 ms (an AAC frame is 21 ms:
+ * "non-monotonous DTS"). That happened when a source came back (a camera reconnect, an ingest
+ * takeover) and its first units arrived later than the ones after. It is settled `settleMs`
+ * after it was anchored, or as soon as a report used it (`rtpForReport`): a reader that joined a new
+ * stream in its first seconds got the start report, then one 5 s later from a mapping that
+ * had jumped 26 ms (CI, loaded: audio DTS back 4.7 ms, ffmpeg aborted).
  */
 export interface RtpWallClockOptions {
   clockRate: number;
@@ -36,6 +39,8 @@ export class RtpWallClock {
   /** When the mapping was anchored (first unit, or a jump). */
   private anchoredAtMs = 0;
   private lastObservedAtMs = 0;
+  /** A report used the mapping since it was anchored: it only slews from now on. */
+  private published = false;
   private readonly decay: number;
   private readonly jumpMs: number;
   private readonly settleMs: number;
@@ -59,8 +64,9 @@ export class RtpWallClock {
     if (current === undefined || Math.abs(offset - current) > this.jumpMs) {
       this.anchor(offset, arrivalMs);
       this.anchoredAtMs = arrivalMs;
+      this.published = false;
     } else if (offset > current) {
-      const settled = arrivalMs - this.anchoredAtMs >= this.settleMs;
+      const settled = this.published || arrivalMs - this.anchoredAtMs >= this.settleMs;
       this.anchor(settled ? Math.min(offset, current + (sinceLast / 1000) * this.slew) : offset, arrivalMs);
     }
   }
@@ -68,6 +74,13 @@ export class RtpWallClock {
   private anchor(offsetMs: number, atMs: number): void {
     this.offsetMs = offsetMs;
     this.offsetAtMs = atMs;
+  }
+
+  /** rtpAt for a sender report: readers now hold the mapping, so from here on it only slews. */
+  rtpForReport(nowMs: number): number | undefined {
+    const rtp = this.rtpAt(nowMs);
+    if (rtp !== undefined) this.published = true;
+    return rtp;
   }
 
   /** The RTP timestamp (32-bit) that corresponds to `nowMs`, or undefined before any unit. */

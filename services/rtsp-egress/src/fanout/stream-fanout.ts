@@ -535,7 +535,7 @@ export class StreamFanout {
   }
 
   private senderReport(clock: TrackClock, nowMs: number): Uint8Array | undefined {
-    const rtpTs = clock.wallclock.rtpAt(nowMs);
+    const rtpTs = clock.wallclock.rtpForReport(nowMs);
     if (rtpTs === undefined) return undefined;
     return buildSenderReport({
       ssrc: clock.ssrc, ntp: ntpFromUnixMs(nowMs), rtpTimestamp: rtpTs,
