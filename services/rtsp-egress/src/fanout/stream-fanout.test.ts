@@ -53,6 +53,10 @@ class GroupedReader implements FanoutReader {
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** libx264 main 1920x1080@30 SPS and a PPS (id 0), as sprop-parameter-sets: a stream whose keyframes can be led in. */
+const SPROP_1080P30 = [Buffer.from('674d4028eca03c0113f2e022000003000200000300781e30632c', 'hex'), Buffer.from('68ebe3cb22c0', 'hex')]
+  .map((b) => b.toString('base64')).join(',');
+
 /** A fan-out of `source` with small test limits; `options` adds to them or replaces them. */
 function fanoutOf(source: SyntheticStream, bus: InProcessBus, options: Partial<StreamFanoutOptions> = {}): StreamFanout {
   return new StreamFanout(source.stream, source.description, bus, createLogger({ service: 'fanout-test', level: 'silent' }), {
@@ -187,10 +191,8 @@ describe('StreamFanout', () => {
     });
 
   it('a stream\'s first keyframe (nothing before it) is led in by a skipped picture: just before it in sequence and time, on its SSRC', async () => {
-    // libx264 main 1920x1080@30 SPS and a PPS (id 0), as sprop-parameter-sets.
-    const sprop = `${Buffer.from('674d4028eca03c0113f2e022000003000200000300781e30632c', 'hex').toString('base64')},${Buffer.from('68ebe3cb22c0', 'hex').toString('base64')}`;
     const bus = new InProcessBus();
-    const source = new SyntheticStream(bus, 'first', 1, sprop);
+    const source = new SyntheticStream(bus, 'first', 1, SPROP_1080P30);
     const fanout = fanoutOf(source, bus);
     try {
       await fanout.ready;
@@ -238,9 +240,8 @@ describe('StreamFanout', () => {
   });
 
   it('a reader resuming after its source came back gets the keyframe without a lead-in; a new reader is still led in', async () => {
-    const sprop = `${Buffer.from('674d4028eca03c0113f2e022000003000200000300781e30632c', 'hex').toString('base64')},${Buffer.from('68ebe3cb22c0', 'hex').toString('base64')}`;
     const bus = new InProcessBus();
-    const source = new SyntheticStream(bus, 'resume', 1, sprop);
+    const source = new SyntheticStream(bus, 'resume', 1, SPROP_1080P30);
     const fanout = fanoutOf(source, bus);
     try {
       await fanout.ready;
