@@ -200,6 +200,22 @@ describe('LL-HLS segmenter', () => {
     assert.ok(seg.forcedCuts >= 1, 'the segment after the hole starts without a keyframe');
   });
 
+  test('a late frame (160 ms after the one before, under PART-TARGET) three frames into a part: that part ends its segment, no short part mid-segment', () => {
+    const seg = new HlsSegmenter({ ...options, segmentCount: 10 });
+    feed(seg, 2);
+    // Frames 50..61, then 66 on: frame 61 lasts 200 ms, the part of 60-61 would have been cut at 80 ms (CI: 0.12 s).
+    feed(seg, 0.48, 25, true, { from: 50 });
+    feed(seg, 2, 25, true, { from: 66 });
+    const cuts = seg.forcedCuts;
+    for (const s of seg.segments) {
+      s.parts.forEach((p, i) => {
+        assert.ok(p.durationS <= seg.partTargetS() + 1e-9, `part of ${p.durationS} s`);
+        if (i < s.parts.length - 1 && !p.independent) assert.ok(p.durationS >= 0.85 * seg.partTargetS() - 1e-9, `part ${i} of ${p.durationS} s mid-segment`);
+      });
+    }
+    assert.ok(cuts >= 1, 'a segment cut at the late frame');
+  });
+
   test('has(): parts and segments that exist, including the part being built', () => {
     const seg = new HlsSegmenter(options);
     feed(seg, 3);

@@ -115,6 +115,8 @@ export const DEFAULT_MAX_TARGET_DURATION_S = 10;
  */
 const ROUNDING_MARGIN_S = 0.001;
 /** Samples further apart than this (and than a part) have a hole between them, seconds. */
+/** A part that is not the last of its segment lasts at least this share of PART-TARGET (RFC 8216bis §4.4.4.9). */
+const MIN_PART_SHARE = 0.85;
 const MIN_HOLE_S = 0.5;
 
 export class HlsSegmenter {
@@ -266,7 +268,18 @@ export class HlsSegmenter {
     this.afterHole = false;
     const partTicks = this.options.partDurationS * this.leadTimescale;
     const fixed = this.fixedPartTargetS;
-    if (this.part && (this.part.leadTicks >= partTicks || (fixed !== undefined && this.part.leadTicks + duration > fixed * this.leadTimescale))) this.closePart();
+    const part = this.part;
+    if (part && (part.leadTicks >= partTicks || (fixed !== undefined && part.leadTicks + duration > fixed * this.leadTimescale))) {
+      if (fixed !== undefined && !part.independent && part.leadTicks < MIN_PART_SHARE * fixed * this.leadTimescale) {
+        // A long sample (a late frame) would push the part past PART-TARGET, and cut here the
+        // part is too short to stand mid-segment: it ends its segment (RFC 8216bis §4.4.4.9).
+        if (!s.keyframe) this.forcedCuts++;
+        this.closeSegment();
+        this.startSegment(s, s.keyframe, false);
+      } else {
+        this.closePart();
+      }
+    }
     this.pushSample(track, s, duration);
     if (this.part) this.part.leadTicks += duration;
     this.currentTicks += duration;
