@@ -7,19 +7,19 @@
  * (nothing of the track went before the keyframe).
  */
 import { AccessUnitMessage, TrackDescription } from '@streamgate/contracts';
-import { H264NalType, H264SpsError, H265NalType, H265SpsError, h264PpsId, h264SkippedPicture, h265PpsId, h265SkippedPicture, parseH264Sps } from '@streamgate/codec';
+import { H264SpsError, H265SpsError, h264PpsId, h264SkippedPicture, h265PpsId, h265SkippedPicture, parseH264Sps } from '@streamgate/codec';
 import { ParameterSets, VideoCodec, videoCodec } from '@streamgate/media';
-import { Sequencer, parseRtpPacket, rtpSequenceNumber, rtpSsrc, seqAdd } from '@streamgate/protocol-rtp';
+import {
+  H264DecodeError, H265DecodeError, NalPayload, Sequencer, parseH264Payload, parseH265Payload, parseRtpPacket, rtpSequenceNumber, rtpSsrc, seqAdd,
+} from '@streamgate/protocol-rtp';
 
 const DEFAULT_FRAME_TICKS = 3000; // 1/30 s at 90 kHz, when the SPS says no frame rate
 const MAX_PAYLOAD = 1400;
 
-/** What differs per codec: the aggregation packet (RFC 6184 §5.7.1 STAP-A, RFC 7798 §4.4.2 AP) and the picture. */
+/** What differs per codec: the RTP payload reader (single NAL units and aggregation packets) and the picture. */
 interface LeadInCodec {
   codec: VideoCodec;
-  payloadHeader: number;
-  aggregationType: number;
-  payloadType(payload: Uint8Array): number;
+  parsePayload(payload: Uint8Array): NalPayload;
   ppsId(nalu: Uint8Array): number | undefined;
   /** The NAL units of the skipped picture, its PPS first, and the frame rate when the SPS has one. */
   picture(sps: Uint8Array, ppsIds: number[]): { nalus: Uint8Array[]; frameRate?: number };
@@ -27,8 +27,7 @@ interface LeadInCodec {
 
 const CODECS: Record<string, LeadInCodec | undefined> = {
   H264: {
-    codec: videoCodec('H264'), payloadHeader: 1, aggregationType: H264NalType.StapA,
-    payloadType: (p) => p[0] & 0x1f,
+    codec: videoCodec('H264'), parsePayload: parseH264Payload,
     ppsId: h264PpsId,
     picture: (sps, ppsIds) => {
       const p = h264SkippedPicture(sps, ppsIds);
@@ -36,8 +35,7 @@ const CODECS: Record<string, LeadInCodec | undefined> = {
     },
   },
   H265: {
-    codec: videoCodec('H265'), payloadHeader: 2, aggregationType: H265NalType.AggregationPacket,
-    payloadType: (p) => (p[0] >> 1) & 0x3f,
+    codec: videoCodec('H265'), parsePayload: parseH265Payload,
     ppsId: h265PpsId,
     picture: (sps, ppsIds) => {
       const p = h265SkippedPicture(sps, ppsIds);
@@ -46,7 +44,7 @@ const CODECS: Record<string, LeadInCodec | undefined> = {
   },
 };
 
-/** The parameter sets carried in a unit's single-NAL and aggregation packets (SPS: the first). */
+/** The parameter sets carried in a unit's single-NAL and aggregation packets (the first of each kind; every PPS). */
 function inBandParameterSets(au: AccessUnitMessage, c: LeadInCodec): { vps?: Uint8Array; sps?: Uint8Array; pps: Uint8Array[] } {
   const out: { vps?: Uint8Array; sps?: Uint8Array; pps: Uint8Array[] } = { pps: [] };
   const take = (nalu: Uint8Array): void => {
@@ -56,18 +54,15 @@ function inBandParameterSets(au: AccessUnitMessage, c: LeadInCodec): { vps?: Uin
     else if (kind === 'pps') out.pps.push(nalu);
   };
   for (const packet of au.packets) {
-    const payload = parseRtpPacket(packet).payload;
-    if (payload.byteLength < c.payloadHeader) continue;
-    if (c.payloadType(payload) === c.aggregationType) {
-      for (let i = c.payloadHeader; i + 2 < payload.byteLength;) {
-        const size = (payload[i] << 8) | payload[i + 1];
-        if (size === 0 || i + 2 + size > payload.byteLength) break;
-        take(payload.subarray(i + 2, i + 2 + size));
-        i += 2 + size;
-      }
-    } else if (c.codec.isValidNalu(payload)) {
-      take(payload);
+    let payload: NalPayload;
+    try {
+      payload = c.parsePayload(parseRtpPacket(packet).payload);
+    } catch (err) {
+      if (err instanceof H264DecodeError || err instanceof H265DecodeError) continue;
+      throw err;
     }
+    // Parameter sets are never fragmented in practice; fragments are slice data.
+    if (payload.kind === 'nalus') payload.nalus.forEach(take);
   }
   return out;
 }
