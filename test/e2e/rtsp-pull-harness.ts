@@ -88,6 +88,11 @@ export async function cameraClip(): Promise<string> {
   return (await makeTestClip({ width: 320, height: 240, fps: CAMERA.fps, gop: CAMERA.gop, seconds: CAMERA.seconds, videoBitrateKbps: 400 })).mp4;
 }
 
+/** The camera's content as FLV, for a publisher pushing what a camera would serve (a published backup). */
+export async function pushedCameraClip(): Promise<string> {
+  return (await makeTestClip({ width: 320, height: 240, fps: CAMERA.fps, gop: CAMERA.gop, seconds: CAMERA.seconds, videoBitrateKbps: 400 })).flv;
+}
+
 export async function startCamera(options: GstRtspServerOptions = {}): Promise<GstRtspServer> {
   return startGstRtspServer({ mounts: ['cam'], file: await cameraClip(), ...options });
 }

@@ -1,19 +1,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TrackedProcess, delay, ffmpegRecordRtsp, gstPlayRtsp, killAll, waitFor } from '@streamgate/testing';
+import { TrackedProcess, delay, ffmpegPushRtmp, ffmpegRecordRtsp, gstPlayRtsp, killAll, waitFor } from '@streamgate/testing';
 import { decodeWithFfmpeg, waitForStream } from './gateway-harness';
 import {
-  CAMERA, PullGateway, cameraClients, cameraConnections, freeTcpPort, startCameraOnPort, startPullGateway,
+  CAMERA, PullGateway, cameraClients, cameraConnections, freeTcpPort, pushedCameraClip, startCameraOnPort, startPullGateway,
 } from './rtsp-pull-harness';
 
 /**
  * Issue #11 items 3 and 4: where a stream's media comes from.
  *
- * Backup sources: a stream with an ordered list of camera URLs. The primary is killed while
+ * Backup sources: a stream with an ordered list of camera URLs and published keys. The primary is killed while
  * ffmpeg and GStreamer read the stream: the backup takes over and the readers see its video
  * within 2 s without a disconnect (RTP sequence and timestamps continue: TimelineContinuity);
  * the primary comes back and takes over again, at a keyframe, only after it has been healthy
- * for `switch_back_after`. Status and metrics show the active source and the switches.
+ * for `switch_back_after`. Status and metrics show the active source and the switches. A
+ * backup may be `publish:<key>`: what an RTMP publisher pushes under that key (a drone, an
+ * encoder on site) feeds the camera's stream while the camera is down, the same way.
  *
  * On-demand pull: an `on_demand` camera is not connected while nobody needs it (checked at the
  * camera: its own count of RTSP clients), the first RTSP reader gets video within the camera's
@@ -110,6 +112,64 @@ describe('backup sources and on-demand cameras (all-in-one, GStreamer cameras)',
     assert.equal(await metric(pg, 'streamgate_stream_source_switches_total', 'failover'), 2);
     for (const text of [...pg.responses, ...pg.logs]) assert.ok(!text.includes(BACKUP_SECRET), 'the backup password leaked into a response or log line');
     t.diagnostic(`failover seen in status after ${failoverMs} ms; switched back ${switchBackMs} ms after the primary returned; ffmpeg largest gap ${gapS.toFixed(2)} s, GStreamer ${gstGap} ms`);
+  });
+
+  test('published backup: primary killed → readers get the RTMP push under publish:<key> within 2 s, no disconnect; primary back → it takes over', async (t) => {
+    const primaryPort = await freeTcpPort();
+    let primary = await startCameraOnPort(primaryPort, 'cam');
+    processes.push(primary);
+    // The publisher pushes all along (the key is its own stream too), as a site encoder would.
+    const push = ffmpegPushRtmp(`rtmp://127.0.0.1:${pg.gw.rtmpPort}/live/site_encoder`, { clip: await pushedCameraClip(), loop: true });
+    processes.push(push);
+    await waitForStream(pg.gw.rtspPort, 'site_encoder');
+    await pg.addCamera({
+      name: 'relayed', sources: [`rtsp://127.0.0.1:${primaryPort}/cam`, 'publish:site_encoder'], switch_back_after: SWITCH_BACK_AFTER_S, transport: 'tcp',
+    });
+    const first = await pg.waitStatus('relayed', 'playing the primary', playing);
+    assert.deepEqual(first.sources, [`rtsp://127.0.0.1:${primaryPort}/cam`, 'publish:site_encoder']);
+    assert.equal(first.active_source, 0);
+    await waitForStream(pg.gw.rtspPort, 'relayed');
+
+    const url = `rtsp://127.0.0.1:${pg.gw.rtspPort}/relayed`;
+    const READ_S = 22;
+    const startedAt = Date.now();
+    const ffmpeg = decodeWithFfmpeg(url, 'tcp', READ_S);
+    const gst = gstPlayRtsp(url, { protocols: 'tcp', seconds: READ_S, sync: true }).then((r) => ({ ...r, ranMs: Date.now() - startedAt }));
+    await delay(5000);
+
+    const killedAt = Date.now();
+    await primary.kill();
+    const onBackup = await pg.waitStatus('relayed', 'relaying the push', (s) => s.active_source === 1 && playing(s), 10_000);
+    const failoverMs = Date.now() - killedAt;
+    assert.equal(onBackup.transport, 'rtmp');
+    assert.equal(onBackup.source_switches, 1);
+
+    await delay(Math.max(0, killedAt + 4000 - Date.now()));
+    primary = await startCameraOnPort(primaryPort, 'cam');
+    processes.push(primary);
+    const restartedAt = Date.now();
+    const onPrimary = await pg.waitStatus('relayed', 'back on the primary', (s) => s.active_source === 0 && playing(s), 20_000);
+    const switchBackMs = Date.now() - restartedAt;
+    assert.ok(switchBackMs >= SWITCH_BACK_AFTER_S * 1000, `switched back ${switchBackMs} ms after the primary returned`);
+    assert.equal(onPrimary.source_switches, 2, JSON.stringify(onPrimary));
+    assert.equal(onPrimary.transport, 'tcp');
+
+    const [f, g] = await Promise.all([ffmpeg, gst]);
+    assert.equal(f.code, 0, `ffmpeg reader: ${f.stderr.slice(-1500)}`);
+    const gapS = f.largestStepS.video ?? Infinity;
+    assert.ok(gapS <= 2, `ffmpeg: video stopped for ${gapS.toFixed(2)} s at a switch`);
+    // The camera was away ~8 s of the read: only the push can fill it.
+    assert.ok(f.video >= 25 * (READ_S - 6), `ffmpeg decoded ${f.video} frames in ${READ_S} s`);
+    assert.deepEqual(g.errors, [], 'GStreamer reported an error');
+    assert.ok(g.ranMs >= READ_S * 1000, `GStreamer ended after ${g.ranMs} ms (EOS?)`);
+    const gstGap = g.maxGapMs.video ?? Infinity;
+    assert.ok(gstGap <= 2000, `GStreamer: video stalled ${gstGap} ms at a switch`);
+    assert.ok(g.buffers.video >= 25 * (READ_S - 6), `GStreamer rendered ${g.buffers.video} video frames`);
+    // The publisher's own stream was never disturbed by being relayed.
+    const own = await pg.status('site_encoder');
+    assert.equal(own.readers, 0);
+    assert.ok(Number(own.frames_received) > 25 * READ_S, JSON.stringify(own));
+    t.diagnostic(`relay seen in status after ${failoverMs} ms; switched back ${switchBackMs} ms after the primary returned; ffmpeg largest gap ${gapS.toFixed(2)} s, GStreamer ${gstGap} ms`);
   });
 
   test('pulled only while read: no connection at rest, first reader within connect + 1 GOP + 500 ms, released after the idle time, /frame wakes it', async (t) => {

@@ -26,15 +26,33 @@ export type StreamTransport = z.infer<typeof StreamTransport>;
 export const MAX_BACKUP_SOURCES = 8;
 
 /**
- * A backup source of a camera stream: another camera URL, tried in order when the active one
+ * A camera backup of a stream: another camera URL, tried in order when the active source
  * fails. Its credentials are split out of the URL and sealed in the store like the primary's.
  */
-export const BackupSource = z.object({
+export const CameraBackupSource = z.object({
   rtsp_url: z.string().regex(RTSP_URL_PATTERN).max(2048),
   username: z.string().max(256).nullable().default(null),
   password: z.string().max(256).nullable().default(null),
 });
+export type CameraBackupSource = z.infer<typeof CameraBackupSource>;
+
+/**
+ * A published backup of a stream: whatever is pushed to this gateway under the stream key
+ * `publish` (RTMP today) feeds the stream while this source is active. Written `publish:<key>`
+ * in a stream's `sources` list.
+ */
+export const PublishedBackupSource = z.object({ publish: z.string().regex(STREAM_NAME_PATTERN) }).strict();
+export type PublishedBackupSource = z.infer<typeof PublishedBackupSource>;
+
+/** `sources[]` entries that name a published key rather than a camera URL start with this. */
+export const PUBLISHED_SOURCE_PREFIX = 'publish:';
+
+export const BackupSource = z.union([CameraBackupSource, PublishedBackupSource]);
 export type BackupSource = z.infer<typeof BackupSource>;
+
+export function isPublishedSource<T extends object>(source: T | PublishedBackupSource): source is PublishedBackupSource {
+  return 'publish' in source;
+}
 
 /** Defaults of the source policy fields (seconds), documented in README. */
 export const SOURCE_POLICY_DEFAULTS = {
@@ -97,12 +115,20 @@ export interface CameraSource {
   password: string | null;
 }
 
-/** A stream's sources in order: the primary (index 0, `cameraUrl`) then its backups. */
-export function cameraSources(config: StreamConfig): CameraSource[] {
+/** One source of a stream: a camera to pull, or a key pushed to this gateway. */
+export type StreamSource = CameraSource | PublishedBackupSource;
+
+/** A stream's sources in order: the primary camera (index 0, `cameraUrl`) then its backups. */
+export function streamSources(config: StreamConfig): StreamSource[] {
   return [
     { url: cameraUrl(config), username: config.username, password: config.password },
-    ...config.backup_sources.map((b) => ({ url: b.rtsp_url, username: b.username, password: b.password })),
+    ...config.backup_sources.map((b): StreamSource => (isPublishedSource(b) ? { publish: b.publish } : { url: b.rtsp_url, username: b.username, password: b.password })),
   ];
+}
+
+/** A source as people see it in `sources`: a camera URL with credentials masked, or `publish:<key>`. */
+export function sourceLabel(source: CameraBackupSource | PublishedBackupSource): string {
+  return isPublishedSource(source) ? `${PUBLISHED_SOURCE_PREFIX}${source.publish}` : maskUrl(source.rtsp_url, source.username !== null || source.password !== null);
 }
 
 /** The URL as shown to people: credentials replaced by `***`. */

@@ -25,6 +25,11 @@ export const SourceFormat = z.discriminatedUnion('codec', [
 ]);
 export type SourceFormat = z.infer<typeof SourceFormat>;
 
+/** Whether a format's track is video or audio. */
+export function sourceFormatMedia(f: SourceFormat): 'video' | 'audio' {
+  return f.codec === 'MPEG4-GENERIC' ? 'audio' : 'video';
+}
+
 /** A media section the source has and we do not carry, with why (status `unsupported_tracks`). */
 export const UnsupportedSourceTrack = z.object({
   index: z.number().int().min(0).max(255),

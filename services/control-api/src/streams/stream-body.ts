@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CONTROL_CHARACTERS } from '@streamgate/platform';
-import { MAX_BACKUP_SOURCES, RTSP_URL_PATTERN, SOURCE_POLICY_DEFAULTS, STREAM_NAME_PATTERN, StreamTransport } from '@streamgate/contracts';
+import { MAX_BACKUP_SOURCES, PUBLISHED_SOURCE_PREFIX, RTSP_URL_PATTERN, SOURCE_POLICY_DEFAULTS, STREAM_NAME_PATTERN, StreamTransport } from '@streamgate/contracts';
 
 const nullableInt = (max: number, field: string) =>
   z.number({ invalid_type_error: `${field} must be an integer` }).int(`${field} must be an integer`).min(0).max(max).nullable().optional();
@@ -17,6 +17,19 @@ const cameraUrlField = (field: string) =>
     .regex(RTSP_URL_PATTERN, `${field} must be an rtsp:// or rtsps:// URL with a host`)
     .refine((v) => !CONTROL_CHARACTERS.test(v), `${field} must not contain control characters (CR, LF, ...)`);
 
+/** A backup entry of `sources`: a camera URL, or `publish:<key>` (a stream key pushed to us). */
+const PUBLISHED_SOURCE = new RegExp(`^${PUBLISHED_SOURCE_PREFIX}(${STREAM_NAME_PATTERN.source.replace(/^\^|\$$/g, '')})$`);
+const sourceField = (field: string) =>
+  z.string({ invalid_type_error: `${field} must be a string` })
+    .max(2048, `${field} is longer than 2048 characters`)
+    .refine((v) => PUBLISHED_SOURCE.test(v) || (RTSP_URL_PATTERN.test(v) && !CONTROL_CHARACTERS.test(v)),
+      `${field} must be an rtsp:// or rtsps:// URL with a host, or ${PUBLISHED_SOURCE_PREFIX}<stream key>`);
+
+/** The stream key of a `publish:<key>` entry, undefined for a camera URL. */
+export function publishedKey(entry: string): string | undefined {
+  return PUBLISHED_SOURCE.exec(entry)?.[1];
+}
+
 /**
  * Body of POST /api/streams and each entry of POST /api/config/streams: the seed's fields, plus
  * `sources` (go2rtc's ordered list: the primary first, then backups; `rtsp_url` may be left out
@@ -26,7 +39,7 @@ export const StreamBody = z.object({
   name: z.string({ required_error: 'name is required', invalid_type_error: 'name must be a string' })
     .regex(STREAM_NAME_PATTERN, 'name must be 1-64 characters from A-Z, a-z, 0-9, "_" and "-"'),
   rtsp_url: cameraUrlField('rtsp_url').optional(),
-  sources: z.array(cameraUrlField('sources[]'), { invalid_type_error: 'sources must be an array of rtsp:// URLs' })
+  sources: z.array(sourceField('sources[]'), { invalid_type_error: 'sources must be an array of rtsp:// URLs' })
     .min(1, 'sources must name at least the primary')
     .max(1 + MAX_BACKUP_SOURCES, `sources holds at most ${1 + MAX_BACKUP_SOURCES} URLs (the primary and ${MAX_BACKUP_SOURCES} backups)`).optional(),
   switch_back_after: seconds('switch_back_after', 0, 3600),
@@ -45,6 +58,14 @@ export const StreamBody = z.object({
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['rtsp_url'], message: 'rtsp_url is required' });
   } else if (body.rtsp_url !== undefined && body.sources !== undefined && body.sources[0] !== body.rtsp_url) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sources'], message: 'sources[0] is the primary and must equal rtsp_url when both are given' });
+  }
+  if (body.sources !== undefined && body.rtsp_url === undefined && !RTSP_URL_PATTERN.test(body.sources[0])) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sources', 0], message: 'sources[0] is the primary and must be an rtsp:// or rtsps:// camera URL' });
+  }
+  for (const [i, entry] of (body.sources ?? []).entries()) {
+    if (publishedKey(entry) === body.name) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sources', i], message: `${entry} is the stream itself: a published backup names another stream key` });
+    }
   }
 });
 export type StreamBody = z.infer<typeof StreamBody>;
@@ -81,7 +102,7 @@ export class StreamBodyDto {
   tls_verify?: boolean;
   @ApiPropertyOptional({
     type: [String], example: ['rtsp://192.168.1.64/main', 'rtsp://user:pass@192.168.1.65/main'],
-    description: 'ordered sources, the primary first: when the active one fails the next takes over; user:pass@ is split out and write-only',
+    description: 'ordered sources, the primary (a camera) first: when the active one fails the next takes over; a backup is a camera URL or publish:<key> (an RTMP push to this gateway under that key); user:pass@ is split out and write-only',
   })
   sources?: string[];
   @ApiPropertyOptional({ example: 10, default: SOURCE_POLICY_DEFAULTS.switch_back_after, description: 'seconds the primary must be healthy before it replaces a backup' })

@@ -1,4 +1,4 @@
-import { StreamConfig, maskUrl } from '@streamgate/contracts';
+import { StreamConfig, maskUrl, sourceLabel } from '@streamgate/contracts';
 import { redactUrlCredentials } from '@streamgate/platform';
 import type { StreamStatusParts } from '../status/stream-status.service';
 
@@ -48,10 +48,7 @@ export function streamView(
     last_error_at: rtsp?.last_error_at ?? null,
     created_at: config?.created_at ?? null,
     // Backup sources and on-demand pulling (cameras only); URLs masked like rtsp_url.
-    sources: config ? [
-      maskUrl(config.rtsp_url, config.username !== null || config.password !== null),
-      ...config.backup_sources.map((b) => maskUrl(b.rtsp_url, b.username !== null || b.password !== null)),
-    ] : [],
+    sources: config ? [config, ...config.backup_sources].map(sourceLabel) : [],
     active_source: config ? rtsp?.active_source ?? 0 : null,
     source_switches: rtsp?.source_switches ?? 0,
     switch_back_after: config?.switch_back_after ?? null,

@@ -176,6 +176,26 @@ describe('control API hardening', () => {
     assert.match(((await clash.json()) as { message: string }).message, /sources\[0\] is the primary and must equal rtsp_url/);
   });
 
+  test('published backups: publish:<key> is stored as a key, shown as written, and refused as the primary, as the stream itself or with a bad key', async () => {
+    const ok = await fetch(`${h.base}/api/streams`, post({ name: 'mast', sources: ['rtsp://10.0.0.5/live', 'publish:drone_1', 'rtsp://10.0.0.6/live'], enabled: false }));
+    assert.equal(ok.status, 201, await ok.clone().text());
+    const view = (await ok.json()) as { sources: string[] };
+    assert.deepEqual(view.sources, ['rtsp://10.0.0.5/live', 'publish:drone_1', 'rtsp://10.0.0.6/live']);
+    const stored = decodeStreamConfig('streams/mast', String(await h.ctx.store.get('streams/mast')), h.ctx.secrets);
+    assert.deepEqual(stored.backup_sources, [{ publish: 'drone_1' }, { rtsp_url: 'rtsp://10.0.0.6/live', username: null, password: null }]);
+    const refused: [unknown[], RegExp][] = [
+      [['publish:drone_1'], /sources\[0\] is the primary and must be an rtsp:\/\/ or rtsps:\/\/ camera URL/],
+      [['rtsp://10.0.0.5/live', 'publish:selfref'], /publish:selfref is the stream itself/],
+      [['rtsp://10.0.0.5/live', 'publish:bad.key'], /sources\.1: sources\[\] must be an rtsp:\/\/ or rtsps:\/\/ URL with a host, or publish:<stream key>/],
+      [['rtsp://10.0.0.5/live', 'publish:'], /sources\.1: /],
+    ];
+    for (const [sources, message] of refused) {
+      const res = await fetch(`${h.base}/api/streams`, post({ name: 'selfref', sources, enabled: false }));
+      assert.equal(res.status, 400, JSON.stringify(sources));
+      assert.match(((await res.json()) as { message: string }).message, message);
+    }
+  });
+
   test('secrets at rest: state.json holds no password; the key generated into DATA_DIR is mode 0600', async () => {
     await fetch(`${h.base}/api/streams`, post({ name: 'atrest', rtsp_url: `rtsp://admin:${SECRET}@10.0.0.8/live`, enabled: false }));
     const state = readFileSync(join(h.dataDir, 'state.json'), 'utf8');

@@ -1,13 +1,13 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import {
-  BackupSource, REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, RegistryChanged, StreamConfig, decodeStatus, encodeJson, ingestStatusKey, registryKey, rtmpKeyStoreKey,
+  BackupSource, CameraBackupSource, REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, RegistryChanged, StreamConfig, decodeStatus, encodeJson, ingestStatusKey, registryKey, rtmpKeyStoreKey, isPublishedSource,
 } from '@streamgate/contracts';
 import {
   CameraUrlRefused, SecretKeyError, ServiceContext, decodeStreamConfig, encodeStreamConfig, storedEntryNeedsReseal,
 } from '@streamgate/platform';
 import { splitUserinfo } from '@streamgate/protocol-rtsp';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
-import { StreamBody, bodySources } from './stream-body';
+import { StreamBody, bodySources, publishedKey } from './stream-body';
 
 /**
  * The camera registry (`streams/<name>` in the store). Every change is announced on
@@ -50,11 +50,16 @@ export class StreamsService {
     await this.checkUrl(url, 'rtsp_url');
     const backups: BackupSource[] = [];
     for (const [i, raw] of sources.backups.entries()) {
+      const key = publishedKey(raw);
+      if (key !== undefined) {
+        backups.push({ publish: key });
+        continue;
+      }
       const backup = splitUserinfo(raw);
       // The SSRF guard applies to every source, as ingest applies it on every connect.
       await this.checkUrl(backup.url, `sources[${i + 1}]`);
       // A backup sent again without credentials keeps those stored for the same URL.
-      const stored = upsert ? existing?.backup_sources.find((b) => b.rtsp_url === backup.url) : undefined;
+      const stored = upsert ? existing?.backup_sources.find((b): b is CameraBackupSource => !isPublishedSource(b) && b.rtsp_url === backup.url) : undefined;
       backups.push({
         rtsp_url: backup.url,
         username: backup.username ?? stored?.username ?? null,

@@ -8,17 +8,18 @@
  * `source-stopped` with a reason when the session ends.
  */
 import {
-  CameraSource, DEMAND_INTERVAL_MS, ENVELOPE_HEADER_SIZE, SourceDemandReply, StreamConfig, StreamTransport, cameraSources, encodeEnvelope, SourceDescription, sourceFormatOf, RtspIngestStatus,
+  CameraSource, DEMAND_INTERVAL_MS, ENVELOPE_HEADER_SIZE, SourceDemandReply, StreamConfig, StreamSource, StreamTransport, encodeEnvelope, isPublishedSource, streamSources, SourceDescription, sourceFormatOf, RtspIngestStatus,
   unsupportedSourceTrackOf } from '@streamgate/contracts';
 import { REBASE_MARGIN_MS } from '@streamgate/protocol-rtp';
 import { Bus, CameraUrlGuard, Logger, StateStore, redactUrlCredentials, StatusMetrics, SpanKind, withSpan } from '@streamgate/platform';
-import { LiveSource } from '../source/live-source';
+import { LiveSource, SourceTracks } from '../source/live-source';
+import { PublishedRelay } from '../source/published-relay';
 import { PrimaryProbe } from './primary-probe';
 import { ReconnectBackoff, ReconnectBackoffOptions } from './reconnect-backoff';
 import { RtspAuthError, RtspClientError, RtspProtocolViolation, RtspStatusError, RtspTransportRefusedError } from './rtsp-client-errors';
 import { RtspClientSession, sourceCredentials } from './rtsp-client-session';
 import { SourceSelection } from './source-selection';
-import { findStall } from './track-stall';
+import { WatchedTrack, findStall } from './track-stall';
 import { LowerTransport, UDP_FIRST_PACKET_TIMEOUT_MS, effectiveMode, initialTransport } from './transport-negotiation';
 import type { UdpPortPairAllocator } from './udp-port-pair';
 
@@ -33,6 +34,13 @@ const WATCH_INTERVAL_MS = 250;
  * readers (ffmpeg) saw timestamps go back ("Non-monotonous DTS").
  */
 const SOURCE_SWITCH_QUIET_MS = REBASE_MARGIN_MS + 250;
+/**
+ * How long a published backup (`publish:<key>`) may take to be found publishing and described
+ * before it counts as failed and the next source is tried (the push may be back by the next round).
+ */
+const PUBLISHED_START_TIMEOUT_MS = 2000;
+
+
 
 export interface CameraPullerOptions {
   config: StreamConfig;
@@ -71,6 +79,8 @@ export class CameraPuller {
   private readonly live: LiveSource;
   private transport: LowerTransport;
   private session: RtspClientSession | undefined;
+  /** While a published backup feeds the stream. */
+  private relay: PublishedRelay | undefined;
   private endSession: ((end: SessionEnd) => void) | undefined;
   private wake: (() => void) | undefined;
   private stopping = false;
@@ -90,7 +100,7 @@ export class CameraPuller {
   /** Counters of sessions that ended; the live one is added when reporting. */
   private totals = { packets: 0, bytes: 0, lost: 0 };
   /** The primary (0) and the backups, in order; which one is pulled is the selection's. */
-  private readonly sources: CameraSource[];
+  private readonly sources: StreamSource[];
   private readonly selection: SourceSelection;
   private probe: PrimaryProbe | undefined;
   /** The source whose media was published last (a different next one is a switch). */
@@ -110,7 +120,7 @@ export class CameraPuller {
       stream: this.name, kind: 'rtsp', bus: options.bus, store: options.store, logger: this.log, statusMetrics: options.statusMetrics,
       status: () => this.status(),
     });
-    this.sources = cameraSources(options.config);
+    this.sources = streamSources(options.config);
     this.selection = new SourceSelection({ sources: this.sources.length, switchBackAfterMs: options.config.switch_back_after * 1000 });
   }
 
@@ -175,7 +185,6 @@ export class CameraPuller {
 
   private async run(): Promise<void> {
     await this.live.loadGeneration();
-    const guard = this.options.cameraGuard;
     while (!this.stopping) {
       if (this.unwanted) {
         await this.awaitDemand();
@@ -189,47 +198,9 @@ export class CameraPuller {
         if (this.lastPacketAt !== undefined) await this.pause(this.lastPacketAt + SOURCE_SWITCH_QUIET_MS - Date.now());
         if (this.stopping) break;
       }
-      const { url } = this.sources[sourceIndex];
-      const credentials = sourceCredentials(this.sources[sourceIndex]);
-      const transport = this.transport;
-      let ended: (end: SessionEnd) => void = () => undefined;
-      const end = new Promise<SessionEnd>((resolve) => (ended = resolve));
-      this.endSession = ended;
-      const session = new RtspClientSession({
-        url, credentials, transport, tcpFallback: this.mode === 'auto', udpPorts: this.options.udpPorts, requestTimeoutMs: this.options.requestTimeoutMs,
-        sink: (track, rtcp, packets, receivedAt) => this.onMedia(track, rtcp, packets, receivedAt),
-        onClosed: (error) => ended({ kind: 'closed', error }),
-        onDebug: (message) => this.log.debug(this.scrub(message)),
-        resolveAddress: guard ? (u) => guard.check(u) : undefined,
-        tlsVerify: this.options.config.tls_verify,
-      });
-      this.session = session;
-      this.log.info({ transport, source: sourceIndex }, `connecting to ${redactUrlCredentials(url)}`);
-      try {
-        await withSpan('camera.connect', { stream: this.name, 'rtsp.transport': transport }, () => session.start(), { kind: SpanKind.CLIENT });
-      } catch (err) {
-        await session.stop();
-        if (this.stopping) break;
-        if (err instanceof RtspTransportRefusedError && this.fallBackToTcp(err.message)) continue;
-        await this.retryLater(err);
-        continue;
-      }
-      if (session.transport !== transport) this.fallBackToTcp('SETUP refused UDP');
-      const playingSince = Date.now();
-      this.playing = true;
-      // Under auto, UDP is on probation until the first packet: announce once media flows.
-      const probing = this.mode === 'auto' && session.transport === 'udp';
-      if (!probing) this.publishStarted(session);
-      this.log.info({ transport: session.transport, tracks: session.tracks.map((t) => t.track.codec), timeout: session.sessionTimeout }, 'playing');
-      const watch = setInterval(() => this.watch(session, playingSince, probing, ended), WATCH_INTERVAL_MS);
-      if (this.selection.probingPrimary) this.startProbe();
-      const result = await end;
-      clearInterval(watch);
-      await this.stopProbe();
-      await session.stop();
-      this.playing = false;
-      this.endSessionCounters(session);
-      this.backoff.sessionEnded(this.lastPacketAt !== undefined && this.lastPacketAt > playingSince ? this.lastPacketAt - playingSince : 0);
+      const source = this.sources[sourceIndex];
+      const result = isPublishedSource(source) ? await this.relayPublished(source.publish) : await this.pullCamera(source);
+      if (result === undefined) continue;
       if (result.kind === 'stopped' || this.stopping) break;
       if (result.kind === 'primary-back') {
         // Readers stay (an outage to them) and resume at the primary's first keyframe.
@@ -252,17 +223,110 @@ export class CameraPuller {
     this.session = undefined;
   }
 
+  /**
+   * One RTSP session with a camera, until it ends; undefined when it did not start (the retry
+   * is arranged).
+   */
+  private async pullCamera(source: CameraSource): Promise<SessionEnd | undefined> {
+    const guard = this.options.cameraGuard;
+    const credentials = sourceCredentials(source);
+    const transport = this.transport;
+    let ended: (end: SessionEnd) => void = () => undefined;
+    const end = new Promise<SessionEnd>((resolve) => (ended = resolve));
+    this.endSession = ended;
+    const session = new RtspClientSession({
+      url: source.url, credentials, transport, tcpFallback: this.mode === 'auto', udpPorts: this.options.udpPorts, requestTimeoutMs: this.options.requestTimeoutMs,
+      sink: (track, rtcp, packets, receivedAt) => this.onMedia(track, rtcp, packets, receivedAt),
+      onClosed: (error) => ended({ kind: 'closed', error }),
+      onDebug: (message) => this.log.debug(this.scrub(message)),
+      resolveAddress: guard ? (u) => guard.check(u) : undefined,
+      tlsVerify: this.options.config.tls_verify,
+    });
+    this.session = session;
+    this.log.info({ transport, source: this.selection.active }, `connecting to ${redactUrlCredentials(source.url)}`);
+    try {
+      await withSpan('camera.connect', { stream: this.name, 'rtsp.transport': transport }, () => session.start(), { kind: SpanKind.CLIENT });
+    } catch (err) {
+      await session.stop();
+      if (this.stopping) return { kind: 'stopped' };
+      if (err instanceof RtspTransportRefusedError && this.fallBackToTcp(err.message)) return undefined;
+      await this.retryLater(err);
+      return undefined;
+    }
+    if (session.transport !== transport) this.fallBackToTcp('SETUP refused UDP');
+    const playingSince = Date.now();
+    this.playing = true;
+    // Under auto, UDP is on probation until the first packet: announce once media flows.
+    const probing = this.mode === 'auto' && session.transport === 'udp';
+    if (!probing) this.publishStarted(session);
+    this.log.info({ transport: session.transport, tracks: session.tracks.map((t) => t.track.codec), timeout: session.sessionTimeout }, 'playing');
+    const watch = setInterval(() => this.watch(session.tracks.map((t) => ({ index: t.track.index, media: t.track.media, lastPacketAt: t.lastPacketAt })), playingSince, probing, ended), WATCH_INTERVAL_MS);
+    if (this.selection.probingPrimary) this.startProbe();
+    const result = await end;
+    clearInterval(watch);
+    await this.stopProbe();
+    await session.stop();
+    this.playing = false;
+    this.endSessionCounters(session);
+    this.backoff.sessionEnded(this.lastPacketAt !== undefined && this.lastPacketAt > playingSince ? this.lastPacketAt - playingSince : 0);
+    return result;
+  }
+
+  /**
+   * A published backup (`publish:<key>`): the key's publication feeds the stream, relayed
+   * unchanged (PublishedRelay), until it stops or stalls, or the primary is back.
+   */
+  private async relayPublished(key: string): Promise<SessionEnd | undefined> {
+    let ended: (end: SessionEnd) => void = () => undefined;
+    const end = new Promise<SessionEnd>((resolve) => (ended = resolve));
+    this.endSession = ended;
+    const relay = new PublishedRelay({
+      bus: this.options.bus, key, startTimeoutMs: PUBLISHED_START_TIMEOUT_MS,
+      onUnit: (envelope, track, receivedAt) => this.onRelayedUnit(envelope, track, receivedAt),
+      onDescribed: (tracks) => this.live.describe(tracks),
+      onEnded: (error) => ended({ kind: 'closed', error }),
+    });
+    this.log.info({ source: this.selection.active }, `taking the stream from what is published on ${key}`);
+    let tracks: SourceTracks;
+    try {
+      tracks = await relay.start();
+    } catch (err) {
+      if (this.stopping) return { kind: 'stopped' };
+      await this.retryLater(err);
+      return undefined;
+    }
+    this.relay = relay;
+    const playingSince = Date.now();
+    this.playing = true;
+    this.live.begin(tracks, undefined, 'rtmp');
+    this.sourcePlaying();
+    this.log.info({ key, tracks: tracks.formats?.map((f) => f.codec) }, 'relaying a published backup');
+    const watch = setInterval(() => this.watch(relay.tracks, playingSince, false, ended), WATCH_INTERVAL_MS);
+    if (this.selection.probingPrimary) this.startProbe();
+    const result = await end;
+    clearInterval(watch);
+    await this.stopProbe();
+    relay.stop();
+    this.relay = undefined;
+    this.playing = false;
+    for (const t of relay.tracks) {
+      this.totals.packets += t.units;
+      this.totals.bytes += t.bytes;
+    }
+    this.backoff.sessionEnded(this.lastPacketAt !== undefined && this.lastPacketAt > playingSince ? this.lastPacketAt - playingSince : 0);
+    return result;
+  }
+
   private get firstUdpMs(): number {
     return this.options.firstUdpPacketTimeoutMs ?? UDP_FIRST_PACKET_TIMEOUT_MS;
   }
 
-  private watch(session: RtspClientSession, playingSince: number, probing: boolean, ended: (end: SessionEnd) => void): void {
+  private watch(tracks: readonly WatchedTrack[], playingSince: number, probing: boolean, ended: (end: SessionEnd) => void): void {
     const now = Date.now();
     if (probing && !this.live.started && now - playingSince > this.firstUdpMs) {
       ended({ kind: 'no-udp-media' });
       return;
     }
-    const tracks = session.tracks.map((t) => ({ index: t.track.index, media: t.track.media, lastPacketAt: t.lastPacketAt }));
     const stall = findStall(tracks, playingSince, now, this.options.mediaTimeoutMs, this.everFlowed);
     if (stall) {
       const error = new RtspClientError(stall.message);
@@ -278,7 +342,7 @@ export class CameraPuller {
   private startProbe(): void {
     const guard = this.options.cameraGuard;
     this.probe = new PrimaryProbe({
-      source: this.sources[0],
+      source: this.sources[0] as CameraSource,
       udpPorts: this.options.udpPorts,
       requestTimeoutMs: this.options.requestTimeoutMs,
       tlsVerify: this.options.config.tls_verify,
@@ -380,10 +444,23 @@ export class CameraPuller {
     this.live.publishMedia(encodeEnvelope({ kind: 'rtp-batch', track, rtcp, receivedAt, packets }, Buffer.allocUnsafe));
   }
 
+  /** A unit of a published backup: published unchanged on this stream's media subject. */
+  private onRelayedUnit(envelope: Uint8Array, track: number, receivedAt: number): void {
+    this.lastPacketAt = receivedAt;
+    this.everFlowed.add(track);
+    if (this.lastError !== null && this.clearErrorOnTrack === track) this.recovered();
+    this.live.publishMedia(envelope);
+  }
+
   private publishStarted(session: RtspClientSession): void {
     if (this.live.started || !session.description) return;
     const d = session.description;
     this.live.begin({ formats: d.tracks.map(sourceFormatOf), unsupported: d.unsupported.map(unsupportedSourceTrackOf) });
+    this.sourcePlaying();
+  }
+
+  /** The active source delivers: the selection and the error state learn it. */
+  private sourcePlaying(): void {
     this.selection.playing();
     this.lastPlayedSource = this.selection.active;
     // Playing again: the error is history (last_error_at keeps when it happened); after a
@@ -406,14 +483,16 @@ export class CameraPuller {
   }
 
   private status(): RtspIngestStatus {
-    const live = this.playing ? (this.session?.tracks ?? []) : [];
+    const live = this.playing && !this.relay ? (this.session?.tracks ?? []) : [];
+    const relayed = this.playing ? (this.relay?.tracks ?? []) : [];
     return {
       source: 'rtsp',
       connected: this.playing,
       playing: this.playing && this.live.started,
-      transport: this.playing ? this.transport : null,
-      packets_received: this.totals.packets + live.reduce((n, t) => n + t.packets, 0),
-      bytes_received: this.totals.bytes + live.reduce((n, t) => n + t.bytes, 0),
+      // A published backup: what it was pushed over.
+      transport: this.playing ? (this.relay ? 'rtmp' : this.transport) : null,
+      packets_received: this.totals.packets + live.reduce((n, t) => n + t.packets, 0) + relayed.reduce((n, t) => n + t.units, 0),
+      bytes_received: this.totals.bytes + live.reduce((n, t) => n + t.bytes, 0) + relayed.reduce((n, t) => n + t.bytes, 0),
       packets_lost: this.totals.lost + live.reduce((n, t) => n + t.stats.packetsLost, 0),
       jitter: live.reduce((j, t) => Math.max(j, t.stats.jitterSeconds), 0),
       reconnects: this.reconnects,
@@ -431,7 +510,10 @@ export class CameraPuller {
   /** Credentials never leave this object: not in URLs, not verbatim (a camera may echo them). */
   private scrub(text: string): string {
     let out = redactUrlCredentials(text);
-    for (const { password } of this.sources) if (password && password.length >= 3) out = out.split(password).join('***');
+    for (const source of this.sources) {
+      const password = isPublishedSource(source) ? null : source.password;
+      if (password && password.length >= 3) out = out.split(password).join('***');
+    }
     return out;
   }
 }

@@ -52,11 +52,14 @@ export class LiveSource {
   private readonly generations: SourceGenerations;
   private generationValue = 0;
   private tracks: SourceTracks | undefined;
+  /** What the running media is (see `begin`). */
+  private carries: SourceKind;
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LiveSourceOptions) {
     this.stream = options.stream;
     this.kind = options.kind;
+    this.carries = options.kind;
     this.mediaSubject = Subjects.mediaIn(options.stream);
     this.eventSubject = Subjects.streamEvents(options.stream);
     this.generations = new SourceGenerations(options.store);
@@ -91,9 +94,13 @@ export class LiveSource {
   /**
    * The source starts: `source-started` with its tracks. `generation` when the caller counted
    * it already (the RTMP registry); otherwise the next one, counted in memory so the event goes
-   * out at once and recorded in the shared counter behind it.
+   * out at once and recorded in the shared counter behind it. `carries`: the kind of media this
+   * run publishes when it is not the source's own (a camera stream fed by a published backup
+   * relays RTMP codec units); `source-started` and the description name it, so the packetizer
+   * reads the media by its kind, while `source-stopped` and status stay the stream's own.
    */
-  begin(tracks: SourceTracks, generation?: number): void {
+  begin(tracks: SourceTracks, generation?: number, carries: SourceKind = this.kind): void {
+    this.carries = carries;
     if (generation === undefined) {
       this.generationValue++;
       this.generations.record(this.stream, this.generationValue).catch((err: unknown) => this.storeFailed(err));
@@ -101,7 +108,7 @@ export class LiveSource {
       this.generationValue = generation;
     }
     this.tracks = { ...tracks };
-    this.publishEvent({ type: 'source-started', ...this.eventBase(), formats: tracks.formats, unsupported: tracks.unsupported });
+    this.publishEvent({ type: 'source-started', ...this.eventBase(), source: carries, formats: tracks.formats, unsupported: tracks.unsupported });
   }
 
   /**
@@ -111,13 +118,13 @@ export class LiveSource {
   describe(tracks: SourceTracks): void {
     if (!this.tracks) return;
     this.tracks = { ...tracks };
-    this.publishEvent({ type: 'source-started', ...this.eventBase(), formats: tracks.formats, unsupported: tracks.unsupported });
+    this.publishEvent({ type: 'source-started', ...this.eventBase(), source: this.carries, formats: tracks.formats, unsupported: tracks.unsupported });
   }
 
   /** While started: what a packetizer taking the stream over needs. */
   description(): SourceDescription | undefined {
     if (!this.tracks) return undefined;
-    return { stream: this.stream, source: this.kind, generation: this.generationValue, ...this.tracks };
+    return { stream: this.stream, source: this.carries, generation: this.generationValue, ...this.tracks };
   }
 
   /** One encoded media envelope on `media.<s>.in`; false when the bus refused it (logged). */
