@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { delay, ffmpegDecodeRtsp, killAll, waitFor } from '@streamgate/testing';
+import { delay, ffmpegDecodeRtsp, ffmpegPushRtmp, freeTcpPort, killAll, waitFor } from '@streamgate/testing';
 import { ClusterInfra, ServiceProcess, ingestEnv, startClusterInfra, startService } from './cluster';
 
 /**
@@ -8,6 +8,10 @@ import { ClusterInfra, ServiceProcess, ingestEnv, startClusterInfra, startServic
  * process) reaches the ingest process that owns the on-demand camera over NATS
  * (`ingest.<s>.demand`), among two ingest instances; no camera session while nobody reads,
  * one while a reader plays, none again after `on_demand_close_after`.
+ *
+ * A published backup (`publish:<key>`) crosses NATS the same way: the RTMP push lands on one
+ * ingest instance while the camera stream is owned by the other, whose relay takes the key's
+ * description and codec units over the bus.
  */
 const CAMERAS = ['od1', 'od2'];
 const CLOSE_AFTER_S = 3;
@@ -61,5 +65,31 @@ describe('distributed on-demand cameras: the demand crosses NATS to the owning i
       await infra.cameras.waitForSessions((m) => (m[name]?.sessions ?? 0) === 0, CLOSE_AFTER_S * 1000 + 15_000);
       t.diagnostic(`${name}: owner ${owners.get(name)}; first frame after ${Math.round(r.firstFrameMs ?? -1)} ms`);
     }
+  });
+
+  test('published backup: the push lands on one ingest, the stream is owned by the other; readers get the push through the relay', async (t) => {
+    const deadPort = await freeTcpPort();
+    const res = await fetch(`http://127.0.0.1:${infra.ports.api}/api/streams`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'relayed', sources: [`rtsp://127.0.0.1:${deadPort}/gone`, 'publish:site_push'], transport: 'tcp' }),
+    });
+    assert.equal(res.status, 201, await res.text());
+    const owner = await waitFor(async () => {
+      const v = await infra.store.get('leases/ingest/relayed');
+      return v === undefined ? undefined : String(v);
+    }, 30_000, 'relayed owned', 250);
+    const ingests = services.filter((s) => s.name === 'ingest');
+    const other = ingests.find((s) => !owner.includes(`-${s.proc.child.pid}-`));
+    assert.ok(other && ingests.length === 2, `owner ${owner}: the other ingest instance`);
+    ffmpegPushRtmp(`rtmp://127.0.0.1:${other.env.RTMP_PORT}/live/site_push`, { clip: infra.clip.flv, loop: true });
+    const relayed = await waitFor(async () => {
+      const x = await status('relayed');
+      return x.active_source === 1 && x.playing === true && x.transport === 'rtmp' ? x : undefined;
+    }, 30_000, 'relayed plays the push', 250);
+    const r = await ffmpegDecodeRtsp(`rtsp://127.0.0.1:${infra.ports.rtsp}/relayed`, { transport: 'tcp', seconds: 4 });
+    assert.equal(r.exitCode, 0, r.stderr.slice(-1500));
+    assert.ok(r.frames.video >= 50, `decoded ${r.frames.video} frames of the push`);
+    assert.deepEqual(relayed.sources, [`rtsp://127.0.0.1:${deadPort}/gone`, 'publish:site_push']);
+    t.diagnostic(`stream owned by ${owner}, push on the other instance; first frame after ${Math.round(r.firstFrameMs ?? -1)} ms`);
   });
 });
