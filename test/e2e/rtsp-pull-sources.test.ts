@@ -35,6 +35,58 @@ async function metric(pg: PullGateway, name: string, stream: string): Promise<nu
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
+/**
+ * Readers (ffmpeg decoding, GStreamer playing in sync) on a stream while its primary camera is
+ * killed 5 s in and restarted 4 s later: the backup must take over (`onBackup`), the primary
+ * return after `switch_back_after`, and the readers see one stream throughout.
+ */
+async function readAcrossFailover(pg: PullGateway, name: string, primaryPort: number, primary: TrackedProcess, processes: TrackedProcess[],
+  onBackup: (s: Record<string, unknown>) => boolean): Promise<{ backup: Record<string, unknown>; back: Record<string, unknown>; summary: string }> {
+  await waitForStream(pg.gw.rtspPort, name);
+  const url = `rtsp://127.0.0.1:${pg.gw.rtspPort}/${name}`;
+  const READ_S = 22;
+  const startedAt = Date.now();
+  // Both tracks: audio DTS went back 15-170 ms under heavy load when the sender-report
+  // mapping moved at once (RtpWallClock slews now). GStreamer below plays both tracks too.
+  const ffmpeg = decodeWithFfmpeg(url, 'tcp', READ_S);
+  const gst = gstPlayRtsp(url, { protocols: 'tcp', seconds: READ_S, sync: true }).then((r) => ({ ...r, ranMs: Date.now() - startedAt }));
+  await delay(5000);
+
+  const killedAt = Date.now();
+  await primary.kill();
+  const backup = await pg.waitStatus(name, 'playing the backup', (s) => s.active_source === 1 && playing(s) && onBackup(s), 10_000);
+  const failoverMs = Date.now() - killedAt;
+  assert.equal(backup.source_switches, 1);
+
+  // The primary returns 4 s after the kill; it must be healthy SWITCH_BACK_AFTER_S before it takes over.
+  await delay(Math.max(0, killedAt + 4000 - Date.now()));
+  processes.push(await startCameraOnPort(primaryPort, 'cam'));
+  const restartedAt = Date.now();
+  const back = await pg.waitStatus(name, 'back on the primary', (s) => s.active_source === 0 && playing(s), 20_000);
+  const switchBackMs = Date.now() - restartedAt;
+  assert.ok(switchBackMs >= SWITCH_BACK_AFTER_S * 1000, `switched back ${switchBackMs} ms after the primary returned (switch_back_after ${SWITCH_BACK_AFTER_S} s)`);
+  assert.equal(back.source_switches, 2, JSON.stringify(back));
+
+  const [f, g] = await Promise.all([ffmpeg, gst]);
+  assert.equal(f.code, 0, `ffmpeg reader: ${f.stderr.slice(-1500)}`);
+  // One stream to the reader across both switches: the largest step between decoded frames
+  // (their timestamps continue; a gap is the switch) stays within 2 s.
+  const gapS = f.largestStepS.video ?? Infinity;
+  assert.ok(gapS <= 2, `ffmpeg: video stopped for ${gapS.toFixed(2)} s at a switch`);
+  // The primary was away for ~8 s of the read: only the backup's video can fill it.
+  assert.ok(f.video >= 25 * (READ_S - 6), `ffmpeg decoded ${f.video} frames in ${READ_S} s`);
+  assert.deepEqual(g.errors, [], 'GStreamer reported an error');
+  assert.ok(g.ranMs >= READ_S * 1000, `GStreamer ended after ${g.ranMs} ms (EOS?)`);
+  const gstGap = g.maxGapMs.video ?? Infinity;
+  assert.ok(gstGap <= 2000, `GStreamer: video stalled ${gstGap} ms at a switch`);
+  assert.ok(g.buffers.video >= 25 * (READ_S - 6), `GStreamer rendered ${g.buffers.video} video frames`);
+  assert.ok(g.buffers.audio > 0, 'GStreamer rendered no audio');
+  return {
+    backup, back,
+    summary: `backup seen in status after ${failoverMs} ms; switched back ${switchBackMs} ms after the primary returned; ffmpeg largest gap ${gapS.toFixed(2)} s, GStreamer ${gstGap} ms`,
+  };
+}
+
 describe('backup sources and on-demand cameras (all-in-one, GStreamer cameras)', { timeout: 300_000 }, () => {
   let pg: PullGateway;
   const processes: TrackedProcess[] = [];
@@ -51,7 +103,7 @@ describe('backup sources and on-demand cameras (all-in-one, GStreamer cameras)',
   test('primary killed → readers get the backup\'s video within 2 s, no disconnect; primary back → it takes over after switch_back_after', async (t) => {
     const primaryPort = await freeTcpPort();
     const backupPort = await freeTcpPort();
-    let primary = await startCameraOnPort(primaryPort, 'cam');
+    const primary = await startCameraOnPort(primaryPort, 'cam');
     const backup = await startCameraOnPort(backupPort, 'cam');
     processes.push(primary, backup);
     await pg.addCamera({
@@ -65,62 +117,20 @@ describe('backup sources and on-demand cameras (all-in-one, GStreamer cameras)',
     assert.equal(first.source_switches, 0);
     assert.deepEqual(first.sources, [`rtsp://127.0.0.1:${primaryPort}/cam`, `rtsp://***:***@127.0.0.1:${backupPort}/cam`]);
     assert.equal(cameraConnections(backup), 0, 'the backup is not pulled while the primary plays');
-    await waitForStream(pg.gw.rtspPort, 'failover');
 
-    const url = `rtsp://127.0.0.1:${pg.gw.rtspPort}/failover`;
-    const READ_S = 24;
-    const startedAt = Date.now();
-    // Both tracks: audio DTS went back 15-170 ms under heavy load when the sender-report
-    // mapping moved at once (RtpWallClock slews now). GStreamer below plays both tracks too.
-    const ffmpeg = decodeWithFfmpeg(url, 'tcp', READ_S);
-    const gst = gstPlayRtsp(url, { protocols: 'tcp', seconds: READ_S, sync: true }).then((r) => ({ ...r, ranMs: Date.now() - startedAt }));
-    await delay(5000);
-
-    const killedAt = Date.now();
-    await primary.kill();
-    const onBackup = await pg.waitStatus('failover', 'playing the backup', (s) => s.active_source === 1 && playing(s), 10_000);
-    const failoverMs = Date.now() - killedAt;
-    assert.equal(onBackup.source_switches, 1);
-    assert.ok(cameraConnections(backup) >= 1, 'the backup camera saw the gateway connect');
-
-    // The primary returns 4 s after the kill; it must be healthy SWITCH_BACK_AFTER_S before it takes over.
-    await delay(Math.max(0, killedAt + 4000 - Date.now()));
-    primary = await startCameraOnPort(primaryPort, 'cam');
-    processes.push(primary);
-    const restartedAt = Date.now();
-    const onPrimary = await pg.waitStatus('failover', 'back on the primary', (s) => s.active_source === 0 && playing(s), 20_000);
-    const switchBackMs = Date.now() - restartedAt;
-    assert.ok(switchBackMs >= SWITCH_BACK_AFTER_S * 1000, `switched back ${switchBackMs} ms after the primary returned (switch_back_after ${SWITCH_BACK_AFTER_S} s)`);
-    assert.equal(onPrimary.source_switches, 2, JSON.stringify(onPrimary));
-
-    const [f, g] = await Promise.all([ffmpeg, gst]);
-    assert.equal(f.code, 0, `ffmpeg reader: ${f.stderr.slice(-1500)}`);
-    // One stream to the reader across both switches: the largest step between decoded frames
-    // (their timestamps continue; a gap is the switch) stays within 2 s.
-    const gapS = f.largestStepS.video ?? Infinity;
-    assert.ok(gapS <= 2, `ffmpeg: video stopped for ${gapS.toFixed(2)} s at a switch`);
-    // The primary was away for ~8 s of the read: only the backup's video can fill it.
-    assert.ok(f.video >= 25 * (READ_S - 6), `ffmpeg decoded ${f.video} frames in ${READ_S} s`);
-    assert.deepEqual(g.errors, [], 'GStreamer reported an error');
-    assert.ok(g.ranMs >= READ_S * 1000, `GStreamer ended after ${g.ranMs} ms (EOS?)`);
-    const gstGap = g.maxGapMs.video ?? Infinity;
-    assert.ok(gstGap <= 2000, `GStreamer: video stalled ${gstGap} ms at a switch`);
-    assert.ok(g.buffers.video >= 25 * (READ_S - 6), `GStreamer rendered ${g.buffers.video} video frames`);
-    assert.ok(g.buffers.audio > 0, 'GStreamer rendered no audio');
-
+    const run = await readAcrossFailover(pg, 'failover', primaryPort, primary, processes, () => cameraConnections(backup) >= 1);
     assert.equal(await metric(pg, 'streamgate_stream_active_source', 'failover'), 0);
     assert.equal(await metric(pg, 'streamgate_stream_source_switches_total', 'failover'), 2);
     for (const text of [...pg.responses, ...pg.logs]) assert.ok(!text.includes(BACKUP_SECRET), 'the backup password leaked into a response or log line');
-    t.diagnostic(`failover seen in status after ${failoverMs} ms; switched back ${switchBackMs} ms after the primary returned; ffmpeg largest gap ${gapS.toFixed(2)} s, GStreamer ${gstGap} ms`);
+    t.diagnostic(run.summary);
   });
 
   test('published backup: primary killed → readers get the RTMP push under publish:<key> within 2 s, no disconnect; primary back → it takes over', async (t) => {
     const primaryPort = await freeTcpPort();
-    let primary = await startCameraOnPort(primaryPort, 'cam');
+    const primary = await startCameraOnPort(primaryPort, 'cam');
     processes.push(primary);
     // The publisher pushes all along (the key is its own stream too), as a site encoder would.
-    const push = ffmpegPushRtmp(`rtmp://127.0.0.1:${pg.gw.rtmpPort}/live/site_encoder`, { clip: await pushedCameraClip(), loop: true });
-    processes.push(push);
+    processes.push(ffmpegPushRtmp(`rtmp://127.0.0.1:${pg.gw.rtmpPort}/live/site_encoder`, { clip: await pushedCameraClip(), loop: true }));
     await waitForStream(pg.gw.rtspPort, 'site_encoder');
     await pg.addCamera({
       name: 'relayed', sources: [`rtsp://127.0.0.1:${primaryPort}/cam`, 'publish:site_encoder'], switch_back_after: SWITCH_BACK_AFTER_S, transport: 'tcp',
@@ -128,48 +138,14 @@ describe('backup sources and on-demand cameras (all-in-one, GStreamer cameras)',
     const first = await pg.waitStatus('relayed', 'playing the primary', playing);
     assert.deepEqual(first.sources, [`rtsp://127.0.0.1:${primaryPort}/cam`, 'publish:site_encoder']);
     assert.equal(first.active_source, 0);
-    await waitForStream(pg.gw.rtspPort, 'relayed');
 
-    const url = `rtsp://127.0.0.1:${pg.gw.rtspPort}/relayed`;
-    const READ_S = 22;
-    const startedAt = Date.now();
-    const ffmpeg = decodeWithFfmpeg(url, 'tcp', READ_S);
-    const gst = gstPlayRtsp(url, { protocols: 'tcp', seconds: READ_S, sync: true }).then((r) => ({ ...r, ranMs: Date.now() - startedAt }));
-    await delay(5000);
-
-    const killedAt = Date.now();
-    await primary.kill();
-    const onBackup = await pg.waitStatus('relayed', 'relaying the push', (s) => s.active_source === 1 && playing(s), 10_000);
-    const failoverMs = Date.now() - killedAt;
-    assert.equal(onBackup.transport, 'rtmp');
-    assert.equal(onBackup.source_switches, 1);
-
-    await delay(Math.max(0, killedAt + 4000 - Date.now()));
-    primary = await startCameraOnPort(primaryPort, 'cam');
-    processes.push(primary);
-    const restartedAt = Date.now();
-    const onPrimary = await pg.waitStatus('relayed', 'back on the primary', (s) => s.active_source === 0 && playing(s), 20_000);
-    const switchBackMs = Date.now() - restartedAt;
-    assert.ok(switchBackMs >= SWITCH_BACK_AFTER_S * 1000, `switched back ${switchBackMs} ms after the primary returned`);
-    assert.equal(onPrimary.source_switches, 2, JSON.stringify(onPrimary));
-    assert.equal(onPrimary.transport, 'tcp');
-
-    const [f, g] = await Promise.all([ffmpeg, gst]);
-    assert.equal(f.code, 0, `ffmpeg reader: ${f.stderr.slice(-1500)}`);
-    const gapS = f.largestStepS.video ?? Infinity;
-    assert.ok(gapS <= 2, `ffmpeg: video stopped for ${gapS.toFixed(2)} s at a switch`);
-    // The camera was away ~8 s of the read: only the push can fill it.
-    assert.ok(f.video >= 25 * (READ_S - 6), `ffmpeg decoded ${f.video} frames in ${READ_S} s`);
-    assert.deepEqual(g.errors, [], 'GStreamer reported an error');
-    assert.ok(g.ranMs >= READ_S * 1000, `GStreamer ended after ${g.ranMs} ms (EOS?)`);
-    const gstGap = g.maxGapMs.video ?? Infinity;
-    assert.ok(gstGap <= 2000, `GStreamer: video stalled ${gstGap} ms at a switch`);
-    assert.ok(g.buffers.video >= 25 * (READ_S - 6), `GStreamer rendered ${g.buffers.video} video frames`);
+    const run = await readAcrossFailover(pg, 'relayed', primaryPort, primary, processes, (s) => s.transport === 'rtmp');
+    assert.equal(run.back.transport, 'tcp');
     // The publisher's own stream was never disturbed by being relayed.
     const own = await pg.status('site_encoder');
     assert.equal(own.readers, 0);
-    assert.ok(Number(own.frames_received) > 25 * READ_S, JSON.stringify(own));
-    t.diagnostic(`relay seen in status after ${failoverMs} ms; switched back ${switchBackMs} ms after the primary returned; ffmpeg largest gap ${gapS.toFixed(2)} s, GStreamer ${gstGap} ms`);
+    assert.ok(Number(own.frames_received) > 25 * 20, JSON.stringify(own));
+    t.diagnostic(run.summary);
   });
 
   test('pulled only while read: no connection at rest, first reader within connect + 1 GOP + 500 ms, released after the idle time, /frame wakes it', async (t) => {
