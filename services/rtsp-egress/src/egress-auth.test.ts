@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { argon2id } from 'hash-wasm';
 import { sha256Secret } from '@streamgate/access';
 import { ClientAuthenticator, computeDigestResponse, formatAuthorization, parseAuthenticate } from '@streamgate/protocol-rtsp';
 import { gstLaunchErrors } from '@streamgate/testing';
-import { EgressUnderTest, FakePacketizer, RawRtspClient, runTool, startEgressForTest } from '@streamgate/rtsp-egress/testing';
+import { EgressUnderTest, RawRtspClient, runTool, useEgressWithFakeStream } from '@streamgate/rtsp-egress/testing';
 import { startRtspEgress } from './index';
 
 /**
@@ -40,51 +40,41 @@ async function gstPlays(url: string, user: string, pass: string): Promise<{ ok: 
 }
 
 describe('RTSP readers authenticate with Digest (plain-text passwords)', () => {
-  let env: EgressUnderTest;
-  let fake: FakePacketizer;
-
-  before(async () => {
-    // Digest only: a client that fell back to Basic would be refused, so success proves Digest.
-    env = await startEgressForTest(startRtspEgress, { AUTH_USERS: PLAIN_USERS, RTSP_AUTH_METHODS: 'digest' });
-    fake = await FakePacketizer.start(env.bus, 'cam1');
-  });
-  after(async () => {
-    await fake.stop();
-    await env.stop();
-  });
+  // Digest only: a client that fell back to Basic would be refused, so success proves Digest.
+  const suite = useEgressWithFakeStream(startRtspEgress, () => ({ AUTH_USERS: PLAIN_USERS, RTSP_AUTH_METHODS: 'digest' }));
 
   it('ffprobe rtsp://alice:…@ over TCP and UDP reads cam1 through Digest', async () => {
     for (const transport of ['tcp', 'udp']) {
-      const r = await probe(userUrl(env, 'cam1', 'alice', 'alice-secret'), transport);
+      const r = await probe(userUrl(suite.env, 'cam1', 'alice', 'alice-secret'), transport);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.codec, 'h264');
     }
   });
 
   it('GStreamer rtspsrc user-id/user-pw decodes cam1 through Digest', async () => {
-    const r = await gstPlays(env.url('cam1'), 'alice', 'alice-secret');
+    const r = await gstPlays(suite.env.url('cam1'), 'alice', 'alice-secret');
     assert.ok(r.ok, r.out);
   });
 
   it('missing and wrong credentials get 401; a known user without read on cam1 gets 403', async () => {
-    const none = await probe(env.url('cam1'));
+    const none = await probe(suite.env.url('cam1'));
     assert.notEqual(none.code, 0);
     assert.match(none.stderr, /401 Unauthorized/);
-    const wrong = await probe(userUrl(env, 'cam1', 'alice', 'not-her-password'));
+    const wrong = await probe(userUrl(suite.env, 'cam1', 'alice', 'not-her-password'));
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.stderr, /401 Unauthorized/);
-    const bob = await probe(userUrl(env, 'cam1', 'bob', 'bob-secret'));
+    const bob = await probe(userUrl(suite.env, 'cam1', 'bob', 'bob-secret'));
     assert.notEqual(bob.code, 0);
     assert.match(bob.stderr, /403 Forbidden/);
-    const gstWrong = await gstPlays(env.url('cam1'), 'alice', 'nope');
+    const gstWrong = await gstPlays(suite.env.url('cam1'), 'alice', 'nope');
     assert.ok(!gstWrong.ok);
     assert.match(gstWrong.out, /Unauthorized|not authorized|401/i);
   });
 
   it('the challenge offers Digest SHA-256 then MD5, both answerable; Basic is not offered here', async () => {
-    const c = await RawRtspClient.connect(env.egress.rtspPort);
+    const c = await RawRtspClient.connect(suite.env.egress.rtspPort);
     try {
-      const url = env.url('cam1');
+      const url = suite.env.url('cam1');
       const challenged = await c.request('DESCRIBE', url);
       assert.equal(challenged.statusCode, 401);
       const offered = challenged.headers.getAll('www-authenticate').map(parseAuthenticate);
@@ -106,10 +96,10 @@ describe('RTSP readers authenticate with Digest (plain-text passwords)', () => {
   });
 
   it('a nonce issued to one connection does not authenticate another (nonces are bound to the connection)', async () => {
-    const a = await RawRtspClient.connect(env.egress.rtspPort);
-    const b = await RawRtspClient.connect(env.egress.rtspPort);
+    const a = await RawRtspClient.connect(suite.env.egress.rtspPort);
+    const b = await RawRtspClient.connect(suite.env.egress.rtspPort);
     try {
-      const url = env.url('cam1');
+      const url = suite.env.url('cam1');
       const auth = new ClientAuthenticator({ username: 'alice', password: 'alice-secret' }, () => 'abcdef012345');
       const first = await a.request('DESCRIBE', url);
       assert.deepEqual(auth.unauthorized(first.headers.getAll('www-authenticate'), false), { retry: true });
@@ -125,15 +115,15 @@ describe('RTSP readers authenticate with Digest (plain-text passwords)', () => {
   });
 
   it('the path in the Digest uri must be the requested one', async () => {
-    const c = await RawRtspClient.connect(env.egress.rtspPort);
+    const c = await RawRtspClient.connect(suite.env.egress.rtspPort);
     try {
-      const challenged = await c.request('DESCRIBE', env.url('other1'));
+      const challenged = await c.request('DESCRIBE', suite.env.url('other1'));
       const auth = new ClientAuthenticator({ username: 'alice', password: 'alice-secret' }, () => 'abcdef012345');
       auth.unauthorized(challenged.headers.getAll('www-authenticate'), false);
       // Computed for cam1 (where alice may read), sent for other1.
-      const header = auth.authorize('DESCRIBE', env.url('cam1'));
+      const header = auth.authorize('DESCRIBE', suite.env.url('cam1'));
       assert.ok(header);
-      assert.equal((await c.request('DESCRIBE', env.url('other1'), { Authorization: header })).statusCode, 401);
+      assert.equal((await c.request('DESCRIBE', suite.env.url('other1'), { Authorization: header })).statusCode, 401);
     } finally {
       c.close();
     }
@@ -141,27 +131,20 @@ describe('RTSP readers authenticate with Digest (plain-text passwords)', () => {
 });
 
 describe('RTSP readers authenticate with Basic (hashed passwords)', () => {
-  let env: EgressUnderTest;
-  let fake: FakePacketizer;
-  before(async () => {
+  const suite = useEgressWithFakeStream(startRtspEgress, async () => {
     const argon2 = `argon2:${await argon2id({ password: 'dave-secret', salt: 'salt-of-dave', iterations: 2, memorySize: 4096, parallelism: 1, hashLength: 32, outputType: 'encoded' })}`;
-    env = await startEgressForTest(startRtspEgress, {
+    return {
       AUTH_USERS: JSON.stringify([
         { user: 'carol', pass: sha256Secret('carol-secret'), permissions: [{ action: 'read' }] },
         { user: 'dave', pass: argon2, permissions: [{ action: 'read', path: 'cam1' }] },
       ]),
-    });
-    fake = await FakePacketizer.start(env.bus, 'cam1');
-  });
-  after(async () => {
-    await fake.stop();
-    await env.stop();
+    };
   });
 
   it('only Basic is offered (Digest cannot be checked against a hash)', async () => {
-    const c = await RawRtspClient.connect(env.egress.rtspPort);
+    const c = await RawRtspClient.connect(suite.env.egress.rtspPort);
     try {
-      const r = await c.request('DESCRIBE', env.url('cam1'));
+      const r = await c.request('DESCRIBE', suite.env.url('cam1'));
       assert.equal(r.statusCode, 401);
       assert.deepEqual(r.headers.getAll('www-authenticate').map((v) => parseAuthenticate(v).scheme), ['Basic']);
     } finally {
@@ -170,17 +153,17 @@ describe('RTSP readers authenticate with Basic (hashed passwords)', () => {
   });
 
   it('ffprobe and GStreamer read with a sha256: password over Basic; wrong password is 401', async () => {
-    const ok = await probe(userUrl(env, 'cam1', 'carol', 'carol-secret'));
+    const ok = await probe(userUrl(suite.env, 'cam1', 'carol', 'carol-secret'));
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.codec, 'h264');
-    const gst = await gstPlays(env.url('cam1'), 'carol', 'carol-secret');
+    const gst = await gstPlays(suite.env.url('cam1'), 'carol', 'carol-secret');
     assert.ok(gst.ok, gst.out);
-    const wrong = await probe(userUrl(env, 'cam1', 'carol', 'carol-wrong'));
+    const wrong = await probe(userUrl(suite.env, 'cam1', 'carol', 'carol-wrong'));
     assert.match(wrong.stderr, /401 Unauthorized/);
   });
 
   it('an argon2: password works over Basic', async () => {
-    const ok = await probe(userUrl(env, 'cam1', 'dave', 'dave-secret'));
+    const ok = await probe(userUrl(suite.env, 'cam1', 'dave', 'dave-secret'));
     assert.equal(ok.code, 0, ok.stderr);
   });
 });

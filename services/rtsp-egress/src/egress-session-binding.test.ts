@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createSocket } from 'node:dgram';
-import { EgressUnderTest, FakePacketizer, RawRtspClient, startEgressForTest } from '@streamgate/rtsp-egress/testing';
+import { RawRtspClient, useEgressWithFakeStream } from '@streamgate/rtsp-egress/testing';
 import { startRtspEgress } from './index';
 
 /**
@@ -11,20 +11,10 @@ import { startRtspEgress } from './index';
  * reader's address; anything else gets 454 as for an unknown id, and the owner plays on.
  */
 describe('regression: RTSP sessions are bound to their connection (TCP) or address (UDP)', () => {
-  let env: EgressUnderTest;
-  let fake: FakePacketizer;
-
-  before(async () => {
-    env = await startEgressForTest(startRtspEgress);
-    fake = await FakePacketizer.start(env.bus, 'cam1');
-  });
-  after(async () => {
-    await fake.stop();
-    await env.stop();
-  });
+  const suite = useEgressWithFakeStream(startRtspEgress);
 
   async function setUp(client: RawRtspClient, transport: string): Promise<string> {
-    const url = env.url('cam1');
+    const url = suite.env.url('cam1');
     assert.equal((await client.request('DESCRIBE', url, { Accept: 'application/sdp' })).statusCode, 200);
     const setup = await client.request('SETUP', `${url}/trackID=0`, { Transport: transport });
     assert.equal(setup.statusCode, 200);
@@ -32,17 +22,17 @@ describe('regression: RTSP sessions are bound to their connection (TCP) or addre
   }
 
   it('another connection cannot PAUSE, TEARDOWN or keep alive a TCP session; the owner keeps receiving media', async () => {
-    const owner = await RawRtspClient.connect(env.egress.rtspPort);
-    const other = await RawRtspClient.connect(env.egress.rtspPort);
+    const owner = await RawRtspClient.connect(suite.env.egress.rtspPort);
+    const other = await RawRtspClient.connect(suite.env.egress.rtspPort);
     try {
       const id = await setUp(owner, 'RTP/AVP/TCP;unicast;interleaved=0-1');
-      assert.equal((await owner.request('PLAY', env.url('cam1'), { Session: id })).statusCode, 200);
+      assert.equal((await owner.request('PLAY', suite.env.url('cam1'), { Session: id })).statusCode, 200);
       for (const method of ['PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'PLAY']) {
-        assert.equal((await other.request(method, env.url('cam1'), { Session: id })).statusCode, 454, method);
+        assert.equal((await other.request(method, suite.env.url('cam1'), { Session: id })).statusCode, 454, method);
       }
       const before = owner.frames.length;
       await owner.waitFor(() => owner.frames.length > before + 20, 5000);
-      assert.equal((await owner.request('TEARDOWN', env.url('cam1'), { Session: id })).statusCode, 200);
+      assert.equal((await owner.request('TEARDOWN', suite.env.url('cam1'), { Session: id })).statusCode, 200);
     } finally {
       owner.close();
       other.close();
@@ -53,15 +43,15 @@ describe('regression: RTSP sessions are bound to their connection (TCP) or addre
     const rtp = createSocket('udp4');
     await new Promise<void>((resolve) => rtp.bind(0, '127.0.0.1', resolve));
     const port = rtp.address().port;
-    const owner = await RawRtspClient.connect(env.egress.rtspPort);
-    const stranger = await RawRtspClient.connect(env.egress.rtspPort, { localAddress: '127.0.0.2' });
-    const sameHost = await RawRtspClient.connect(env.egress.rtspPort);
+    const owner = await RawRtspClient.connect(suite.env.egress.rtspPort);
+    const stranger = await RawRtspClient.connect(suite.env.egress.rtspPort, { localAddress: '127.0.0.2' });
+    const sameHost = await RawRtspClient.connect(suite.env.egress.rtspPort);
     try {
       const id = await setUp(owner, `RTP/AVP;unicast;client_port=${port}-${port + 1}`);
       owner.close();
-      assert.equal((await stranger.request('TEARDOWN', env.url('cam1'), { Session: id })).statusCode, 454);
+      assert.equal((await stranger.request('TEARDOWN', suite.env.url('cam1'), { Session: id })).statusCode, 454);
       // A reader may send TEARDOWN on a new connection from its own address (VLC does).
-      assert.equal((await sameHost.request('TEARDOWN', env.url('cam1'), { Session: id })).statusCode, 200);
+      assert.equal((await sameHost.request('TEARDOWN', suite.env.url('cam1'), { Session: id })).statusCode, 200);
     } finally {
       stranger.close();
       sameHost.close();

@@ -3,3 +3,4 @@ export * from './egress-harness';
 export * from './fake-packetizer';
 export * from './raw-rtsp-client';
 export * from './synthetic-stream';
+export * from './egress-suite';
