@@ -61,6 +61,7 @@ export class StreamsController {
     hikvision: { value: { name: 'front_door', rtsp_url: 'rtsp://192.168.1.64:554/Streaming/Channels/101', username: 'admin', password: 'secret', enabled: true } },
     dahua: { value: { name: 'yard', rtsp_url: 'rtsp://192.168.1.108:554', channel: 1, subtype: 0, username: 'admin', password: 'secret' } },
     backup: { value: { name: 'gate', sources: ['rtsp://admin:secret@192.168.1.64/main', 'rtsp://192.168.1.65/main'], switch_back_after: 10 } },
+    published_backup: { value: { name: 'mast', sources: ['rtsp://192.168.1.80/main', 'publish:mast_encoder'], switch_back_after: 10 } },
     on_demand: { value: { name: 'lobby', rtsp_url: 'rtsp://192.168.1.70/main', on_demand: true, on_demand_close_after: 10 } },
   } })
   @ApiResponse({ status: 201, schema: { example: EXAMPLE_STREAM } })
