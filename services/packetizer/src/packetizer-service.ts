@@ -61,8 +61,13 @@ const MALFORMED_LOG_INTERVAL_MS = 60_000;
 const HANDOVER_READ_TIMEOUT_MS = 500;
 const MAX_PENDING_DESCRIBES = 64;
 
+/** Subjects remembered by streamName before the memory starts over (a few per stream). */
+const MAX_SUBJECT_CACHE = 8192;
+
 export class PacketizerService {
   private readonly streams = new Map<string, StreamState>();
+  /** Subject → its stream name (undefined: not a stream subject), see streamName. */
+  private readonly subjectStreams = new Map<string, string | undefined>();
   private readonly subscriptions: Subscription[] = [];
   private readonly pendingDescribes = new Map<string, Array<{ msg: BusMessage; timer: NodeJS.Timeout }>>();
   private statusTimer: NodeJS.Timeout | undefined;
@@ -209,8 +214,15 @@ export class PacketizerService {
   }
 
   private streamName(subject: string): string | undefined {
-    const s = streamFromSubject(subject);
-    return s !== undefined && isValidStreamName(s) ? s : undefined;
+    // Every media message asks this of one of a few subjects: split and check each once.
+    let s = this.subjectStreams.get(subject);
+    if (s === undefined && !this.subjectStreams.has(subject)) {
+      const name = streamFromSubject(subject);
+      s = name !== undefined && isValidStreamName(name) ? name : undefined;
+      if (this.subjectStreams.size >= MAX_SUBJECT_CACHE) this.subjectStreams.clear();
+      this.subjectStreams.set(subject, s);
+    }
+    return s;
   }
 
   private state(stream: string): StreamState {
@@ -279,7 +291,7 @@ export class PacketizerService {
         if (au.keyframe) st.latestKeyframe = st.latestFrame;
         st.countVideoFrame(now);
       }
-      this.ctx.bus.publish(Subjects.mediaOut(stream), bytes);
+      this.ctx.bus.publish(st.mediaOutSubject, bytes);
     }
     if (this.pendingDescribes.has(stream) && st.isReady()) this.flushDescribes(stream);
   }

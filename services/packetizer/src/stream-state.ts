@@ -5,6 +5,7 @@
  * name, so shared with a packetizer that takes the stream over: outputIdentity), GOP cache,
  * latest video frame, counters for status, and readiness for DESCRIBE. No I/O here.
  */
+import { Subjects } from '@streamgate/contracts';
 import type { FrameCodec, PacketizerStatus, SourceKind, StreamDescription, TrackStatus } from '@streamgate/contracts';
 import { Sequencer, TimelineContinuity } from '@streamgate/protocol-rtp';
 import { aacObjectTypeName } from '@streamgate/codec';
@@ -46,6 +47,8 @@ export class StreamState {
   /** Sequence and time of the last handover written, per track: the packet rate since. */
   private readonly lastHandover = new Map<number, { seq: number; atMs: number; rate: number }>();
   readonly sessionId: string;
+  /** `media.<s>.out`, built once: every output unit is published on it. */
+  readonly mediaOutSubject: string;
   source: SourceKind = 'rtmp';
   generation = -1;
   live = true;
@@ -63,6 +66,7 @@ export class StreamState {
   private windowStart: number;
 
   constructor(readonly stream: string, options: StreamStateOptions) {
+    this.mediaOutSubject = Subjects.mediaOut(stream);
     // SSRCs and timeline bases from the stream name: a packetizer taking the stream over continues them.
     const identity = outputIdentity(stream);
     // A previous owner's sequence numbers go on (past what it can have sent), else a random start.

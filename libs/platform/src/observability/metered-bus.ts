@@ -71,8 +71,9 @@ export class MeteredBus extends DelegatingBus {
 }
 
 const REQUEST_INDEX = BUS_MESSAGE_KINDS.indexOf('request');
-const KIND_INDEX = new Map<BusMessageKind, number>(BUS_MESSAGE_KINDS.map((k, i) => [k, i]));
+/** Each kind's index in BUS_MESSAGE_KINDS, as a plain object (a publish looks one up). */
+const KIND_INDEX = Object.fromEntries(BUS_MESSAGE_KINDS.map((k, i) => [k, i])) as Record<BusMessageKind, number>;
 
 function busMessageKindIndex(subject: string): number {
-  return KIND_INDEX.get(busMessageKind(subject)) as number;
+  return KIND_INDEX[busMessageKind(subject)];
 }

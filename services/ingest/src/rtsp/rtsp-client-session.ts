@@ -357,6 +357,13 @@ export class RtspClientSession {
 
   private onInterleaved(frames: InterleavedFrame[]): void {
     const receivedAt = preciseNowMs();
+    if (frames.length === 0) return;
+    // Most reads carry one channel only (a video frame's packets, or one audio frame): no grouping.
+    const first = frames[0].channel;
+    if (frames.every((f) => f.channel === first)) {
+      this.deliverChannel(first, frames.map((f) => f.payload), receivedAt);
+      return;
+    }
     // One batch per channel per TCP read, in arrival order within each channel.
     const batches = new Map<number, Uint8Array[]>();
     for (const f of frames) {
@@ -364,12 +371,14 @@ export class RtspClientSession {
       if (!list) batches.set(f.channel, (list = []));
       list.push(f.payload);
     }
-    for (const [channel, packets] of batches) {
-      const target = this.byChannel.get(channel);
-      if (!target) continue;
-      if (target.rtcp) target.receiver.rtcp(packets, receivedAt);
-      else target.receiver.rtp(packets, receivedAt);
-    }
+    for (const [channel, packets] of batches) this.deliverChannel(channel, packets, receivedAt);
+  }
+
+  private deliverChannel(channel: number, packets: Uint8Array[], receivedAt: number): void {
+    const target = this.byChannel.get(channel);
+    if (!target) return;
+    if (target.rtcp) target.receiver.rtcp(packets, receivedAt);
+    else target.receiver.rtp(packets, receivedAt);
   }
 
   private onConnectionClosed(err: Error | undefined): void {

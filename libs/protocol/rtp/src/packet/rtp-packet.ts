@@ -29,7 +29,7 @@ export interface RtpHeader {
   sequenceNumber: number;
   timestamp: number;
   ssrc: number;
-  csrc: number[];
+  csrc: readonly number[];
   /**
    * On parse: whether the packet carried padding (already stripped from the payload).
    * On write: padding is not emitted; the bit is written as 0.
@@ -59,6 +59,11 @@ export class RtpWriteError extends Error {
 }
 
 /** Parses one RTP packet. `payload` and `extension.data` are views into `buf` (no copy). */
+/** The CSRC list of nearly every packet (CC = 0): one shared, frozen array instead of one per packet. */
+const NO_CSRC: readonly number[] = Object.freeze([]);
+
+const u32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+
 export function parseRtpPacket(buf: Uint8Array): RtpPacket {
   const len = buf.byteLength;
   if (len < RTP_FIXED_HEADER_SIZE) throw new RtpParseError('shorter than the fixed header', len);
@@ -69,18 +74,21 @@ export function parseRtpPacket(buf: Uint8Array): RtpPacket {
   const hasExtension = (b0 & 0x10) !== 0;
   const csrcCount = b0 & 0x0f;
   const b1 = buf[1];
-  const view = new DataView(buf.buffer, buf.byteOffset, len);
 
   let offset = RTP_FIXED_HEADER_SIZE;
   if (offset + csrcCount * CSRC_SIZE > len) throw new RtpParseError(`truncated CSRC list (${csrcCount})`, len);
-  const csrc: number[] = [];
-  for (let i = 0; i < csrcCount; i++, offset += CSRC_SIZE) csrc.push(view.getUint32(offset));
+  let csrc = NO_CSRC;
+  if (csrcCount > 0) {
+    const list: number[] = [];
+    for (let i = 0; i < csrcCount; i++, offset += CSRC_SIZE) list.push(u32(buf, offset));
+    csrc = list;
+  }
 
   let extension: RtpHeader['extension'];
   if (hasExtension) {
     if (offset + EXTENSION_HEADER_SIZE > len) throw new RtpParseError('truncated extension header', len);
-    const profile = view.getUint16(offset);
-    const words = view.getUint16(offset + 2);
+    const profile = (buf[offset] << 8) | buf[offset + 1];
+    const words = (buf[offset + 2] << 8) | buf[offset + 3];
     offset += EXTENSION_HEADER_SIZE;
     if (offset + words * 4 > len) throw new RtpParseError(`truncated extension (${words} words)`, len);
     extension = { profile, data: buf.subarray(offset, offset + words * 4) };
@@ -97,9 +105,9 @@ export function parseRtpPacket(buf: Uint8Array): RtpPacket {
   const header: RtpHeader = {
     marker: (b1 & 0x80) !== 0,
     payloadType: b1 & 0x7f,
-    sequenceNumber: view.getUint16(2),
-    timestamp: view.getUint32(4),
-    ssrc: view.getUint32(8),
+    sequenceNumber: (buf[2] << 8) | buf[3],
+    timestamp: u32(buf, 4),
+    ssrc: u32(buf, 8),
     csrc,
     padding,
   };
