@@ -33,3 +33,4 @@ export * from './access/http-credentials';
 export * from './access/console-sessions';
 export * from './net/udp-port-pair';
 export * from './security/http-limits';
+export * from './net/read-turn';

@@ -12,11 +12,14 @@ import {
   ClientAuthenticator, EMPTY_BODY, InterleavedFrame, RTSP_VERSION, RtspHeaders, RtspMessageReader, RtspParseError,
   RtspReaderEvent, RtspRequest, RtspResponse, encodeInterleavedFrame, encodeRequest, encodeResponse,
 } from '@streamgate/protocol-rtsp';
+import { CAMERA_READ_TURN, ReadTurn } from '@streamgate/platform';
 import {
   RtspAuthError, RtspConnectionError, RtspProtocolViolation, RtspTimeoutError,
 } from './rtsp-client-errors';
 
 export interface RtspClientConnectionOptions {
+  /** The loop-turn budget reads go through (plain TCP); default the process's CAMERA_READ_TURN. */
+  readTurn?: ReadTurn;
   host: string;
   port: number;
   /** The address to connect to (checked by the camera URL guard); default: `host` resolved by the OS. */
@@ -185,12 +188,32 @@ export class RtspClientConnection {
     });
   }
 
-  /** A read into the shared buffer; false pauses reading (the connection is closed). */
+  /**
+   * A read into the shared buffer; false pauses reading (the connection is closed, or its read
+   * waits for the next loop turn: CAMERA_READ_TURN).
+   */
   private readInto(chunk: Uint8Array): boolean {
+    if (this.readTurn.overBudget()) {
+      // The buffer is reused by the next read: keep a copy for the end of the turn.
+      const copy = Buffer.from(chunk);
+      this.readTurn.defer(() => this.readDeferred(copy));
+      return false;
+    }
     this.onData(chunk);
     // The buffer is reused by the next read, of any connection.
     if (!this.closed) this.reader.retainCopy();
     return !this.closed;
+  }
+
+  private get readTurn(): ReadTurn {
+    return this.options.readTurn ?? CAMERA_READ_TURN;
+  }
+
+  /** A read put off by the turn budget: handled now, then reading goes on. */
+  private readDeferred(chunk: Uint8Array): void {
+    if (this.closed) return;
+    this.onData(chunk);
+    if (!this.closed) this.socket.resume();
   }
 
   private onData(chunk: Uint8Array): void {

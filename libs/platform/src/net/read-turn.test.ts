@@ -1,0 +1,75 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ReadTurn } from './read-turn';
+
+/** A ReadTurn on a clock and a check phase the test moves by hand. */
+function turnOn(budgetMs: number) {
+  let now = 0;
+  const checks: (() => void)[] = [];
+  const turn = new ReadTurn(budgetMs, () => now, (fn) => checks.push(fn));
+  return {
+    turn,
+    advance: (ms: number) => (now += ms),
+    /** The loop reaches its check phase: what was scheduled runs (what that schedules waits for the next). */
+    check: () => checks.splice(0).forEach((fn) => fn()),
+    scheduled: () => checks.length,
+  };
+}
+
+describe('ReadTurn (a read budget per event-loop turn)', () => {
+  test('reads within the budget go through; one end of turn is scheduled per turn', () => {
+    const t = turnOn(20);
+    assert.equal(t.turn.overBudget(), false);
+    t.advance(19);
+    assert.equal(t.turn.overBudget(), false);
+    assert.equal(t.scheduled(), 1);
+    t.check();
+    assert.equal(t.scheduled(), 0, 'nothing deferred: no turn is opened for nothing (no busy loop)');
+    t.advance(100);
+    assert.equal(t.turn.overBudget(), false, 'a new turn has its own budget');
+  });
+
+  test('past the budget reads are deferred, handled in order at the end of the turn within the next budget; the rest waits another turn', () => {
+    const t = turnOn(20);
+    t.turn.overBudget();
+    t.advance(25);
+    assert.equal(t.turn.overBudget(), true);
+    const ran: string[] = [];
+    for (const name of ['a', 'b', 'c', 'd']) t.turn.defer(() => {
+      ran.push(name);
+      t.advance(12);
+    });
+    assert.equal(t.turn.deferred, 4);
+    t.check();
+    // a (12 ms), b (24 ms: over) ran; c and d wait for the next turn.
+    assert.deepEqual(ran, ['a', 'b']);
+    assert.equal(t.turn.deferred, 2);
+    assert.equal(t.scheduled(), 1, 'the next end of turn is scheduled');
+    // A read in the poll phase between: the turn opened by the deferred work is spent.
+    assert.equal(t.turn.overBudget(), true);
+    t.turn.defer(() => ran.push('e'));
+    t.check();
+    // c and d (24 ms), in the order they were deferred; e is past that turn's budget.
+    assert.deepEqual(ran, ['a', 'b', 'c', 'd']);
+    t.check();
+    assert.deepEqual(ran, ['a', 'b', 'c', 'd', 'e']);
+    assert.equal(t.turn.deferred, 0);
+  });
+
+  test('the first deferred read always runs, even when it alone exceeds the budget (progress)', () => {
+    const t = turnOn(5);
+    t.turn.overBudget();
+    t.advance(10);
+    assert.equal(t.turn.overBudget(), true);
+    const ran: number[] = [];
+    t.turn.defer(() => {
+      ran.push(1);
+      t.advance(50);
+    });
+    t.turn.defer(() => ran.push(2));
+    t.check();
+    assert.deepEqual(ran, [1]);
+    t.check();
+    assert.deepEqual(ran, [1, 2]);
+  });
+});
