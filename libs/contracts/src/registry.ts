@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STREAM_NAME_PATTERN } from './stream-name';
+import { STREAM_NAME_PATTERN, isValidStreamName } from './stream-name';
 
 /**
  * The stream registry: cameras to pull, as the control API stores them (`streams/<name>`) and
@@ -119,11 +119,18 @@ export interface CameraSource {
 export type StreamSource = CameraSource | PublishedBackupSource;
 
 /** A stream's sources in order: the primary camera (index 0, `cameraUrl`) then its backups. */
-export function streamSources(config: StreamConfig): StreamSource[] {
+export function streamSources(config: StreamConfig): [CameraSource, ...StreamSource[]] {
   return [
     { url: cameraUrl(config), username: config.username, password: config.password },
     ...config.backup_sources.map((b): StreamSource => (isPublishedSource(b) ? { publish: b.publish } : { url: b.rtsp_url, username: b.username, password: b.password })),
   ];
+}
+
+/** The stream key of a `publish:<key>` entry of `sources` (the inverse of sourceLabel); undefined otherwise. */
+export function publishedKey(entry: string): string | undefined {
+  if (!entry.startsWith(PUBLISHED_SOURCE_PREFIX)) return undefined;
+  const key = entry.slice(PUBLISHED_SOURCE_PREFIX.length);
+  return isValidStreamName(key) ? key : undefined;
 }
 
 /** A source as people see it in `sources`: a camera URL with credentials masked, or `publish:<key>`. */

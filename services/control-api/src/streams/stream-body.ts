@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CONTROL_CHARACTERS } from '@streamgate/platform';
-import { MAX_BACKUP_SOURCES, PUBLISHED_SOURCE_PREFIX, RTSP_URL_PATTERN, SOURCE_POLICY_DEFAULTS, STREAM_NAME_PATTERN, StreamTransport } from '@streamgate/contracts';
+import {
+  MAX_BACKUP_SOURCES, PUBLISHED_SOURCE_PREFIX, RTSP_URL_PATTERN, SOURCE_POLICY_DEFAULTS, STREAM_NAME_PATTERN, StreamTransport, publishedKey,
+} from '@streamgate/contracts';
 
 const nullableInt = (max: number, field: string) =>
   z.number({ invalid_type_error: `${field} must be an integer` }).int(`${field} must be an integer`).min(0).max(max).nullable().optional();
@@ -18,17 +20,11 @@ const cameraUrlField = (field: string) =>
     .refine((v) => !CONTROL_CHARACTERS.test(v), `${field} must not contain control characters (CR, LF, ...)`);
 
 /** A backup entry of `sources`: a camera URL, or `publish:<key>` (a stream key pushed to us). */
-const PUBLISHED_SOURCE = new RegExp(`^${PUBLISHED_SOURCE_PREFIX}(${STREAM_NAME_PATTERN.source.replace(/^\^|\$$/g, '')})$`);
 const sourceField = (field: string) =>
   z.string({ invalid_type_error: `${field} must be a string` })
     .max(2048, `${field} is longer than 2048 characters`)
-    .refine((v) => PUBLISHED_SOURCE.test(v) || (RTSP_URL_PATTERN.test(v) && !CONTROL_CHARACTERS.test(v)),
+    .refine((v) => publishedKey(v) !== undefined || (RTSP_URL_PATTERN.test(v) && !CONTROL_CHARACTERS.test(v)),
       `${field} must be an rtsp:// or rtsps:// URL with a host, or ${PUBLISHED_SOURCE_PREFIX}<stream key>`);
-
-/** The stream key of a `publish:<key>` entry, undefined for a camera URL. */
-export function publishedKey(entry: string): string | undefined {
-  return PUBLISHED_SOURCE.exec(entry)?.[1];
-}
 
 /**
  * Body of POST /api/streams and each entry of POST /api/config/streams: the seed's fields, plus

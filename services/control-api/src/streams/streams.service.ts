@@ -1,13 +1,13 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import {
-  BackupSource, CameraBackupSource, REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, RegistryChanged, StreamConfig, decodeStatus, encodeJson, ingestStatusKey, registryKey, rtmpKeyStoreKey, isPublishedSource,
+  BackupSource, CameraBackupSource, REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, RegistryChanged, StreamConfig, decodeStatus, encodeJson, ingestStatusKey, registryKey, rtmpKeyStoreKey, isPublishedSource, publishedKey,
 } from '@streamgate/contracts';
 import {
   CameraUrlRefused, SecretKeyError, ServiceContext, decodeStreamConfig, encodeStreamConfig, storedEntryNeedsReseal,
 } from '@streamgate/platform';
 import { splitUserinfo } from '@streamgate/protocol-rtsp';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
-import { StreamBody, bodySources, publishedKey } from './stream-body';
+import { StreamBody, bodySources } from './stream-body';
 
 /**
  * The camera registry (`streams/<name>` in the store). Every change is announced on
