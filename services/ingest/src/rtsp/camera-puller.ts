@@ -40,8 +40,6 @@ const SOURCE_SWITCH_QUIET_MS = REBASE_MARGIN_MS + 250;
  */
 const PUBLISHED_START_TIMEOUT_MS = 2000;
 
-
-
 export interface CameraPullerOptions {
   config: StreamConfig;
   bus: Bus;
@@ -100,7 +98,7 @@ export class CameraPuller {
   /** Counters of sessions that ended; the live one is added when reporting. */
   private totals = { packets: 0, bytes: 0, lost: 0 };
   /** The primary (0) and the backups, in order; which one is pulled is the selection's. */
-  private readonly sources: StreamSource[];
+  private readonly sources: [CameraSource, ...StreamSource[]];
   private readonly selection: SourceSelection;
   private probe: PrimaryProbe | undefined;
   /** The source whose media was published last (a different next one is a switch). */
@@ -231,9 +229,7 @@ export class CameraPuller {
     const guard = this.options.cameraGuard;
     const credentials = sourceCredentials(source);
     const transport = this.transport;
-    let ended: (end: SessionEnd) => void = () => undefined;
-    const end = new Promise<SessionEnd>((resolve) => (ended = resolve));
-    this.endSession = ended;
+    const { end, ended } = this.sessionEnd();
     const session = new RtspClientSession({
       url: source.url, credentials, transport, tcpFallback: this.mode === 'auto', udpPorts: this.options.udpPorts, requestTimeoutMs: this.options.requestTimeoutMs,
       sink: (track, rtcp, packets, receivedAt) => this.onMedia(track, rtcp, packets, receivedAt),
@@ -260,15 +256,11 @@ export class CameraPuller {
     const probing = this.mode === 'auto' && session.transport === 'udp';
     if (!probing) this.publishStarted(session);
     this.log.info({ transport: session.transport, tracks: session.tracks.map((t) => t.track.codec), timeout: session.sessionTimeout }, 'playing');
-    const watch = setInterval(() => this.watch(session.tracks.map((t) => ({ index: t.track.index, media: t.track.media, lastPacketAt: t.lastPacketAt })), playingSince, probing, ended), WATCH_INTERVAL_MS);
-    if (this.selection.probingPrimary) this.startProbe();
-    const result = await end;
-    clearInterval(watch);
-    await this.stopProbe();
-    await session.stop();
-    this.playing = false;
+    const watched = (): WatchedTrack[] => session.tracks.map((t) => ({ index: t.track.index, media: t.track.media, lastPacketAt: t.lastPacketAt }));
+    const result = await this.playUntilEnd(end, ended, watched, playingSince, probing);
+    // Into the totals in the same turn that playing ends: status never counts this session twice or not at all.
     this.endSessionCounters(session);
-    this.backoff.sessionEnded(this.lastPacketAt !== undefined && this.lastPacketAt > playingSince ? this.lastPacketAt - playingSince : 0);
+    await session.stop();
     return result;
   }
 
@@ -277,9 +269,7 @@ export class CameraPuller {
    * unchanged (PublishedRelay), until it stops or stalls, or the primary is back.
    */
   private async relayPublished(key: string): Promise<SessionEnd | undefined> {
-    let ended: (end: SessionEnd) => void = () => undefined;
-    const end = new Promise<SessionEnd>((resolve) => (ended = resolve));
-    this.endSession = ended;
+    const { end, ended } = this.sessionEnd();
     const relay = new PublishedRelay({
       bus: this.options.bus, key, startTimeoutMs: PUBLISHED_START_TIMEOUT_MS,
       onUnit: (envelope, track, receivedAt) => this.onRelayedUnit(envelope, track, receivedAt),
@@ -301,18 +291,37 @@ export class CameraPuller {
     this.live.begin(tracks, undefined, 'rtmp');
     this.sourcePlaying();
     this.log.info({ key, tracks: tracks.formats?.map((f) => f.codec) }, 'relaying a published backup');
-    const watch = setInterval(() => this.watch(relay.tracks, playingSince, false, ended), WATCH_INTERVAL_MS);
-    if (this.selection.probingPrimary) this.startProbe();
-    const result = await end;
-    clearInterval(watch);
-    await this.stopProbe();
+    const result = await this.playUntilEnd(end, ended, () => relay.tracks, playingSince, false);
     relay.stop();
     this.relay = undefined;
-    this.playing = false;
     for (const t of relay.tracks) {
       this.totals.packets += t.units;
       this.totals.bytes += t.bytes;
     }
+    return result;
+  }
+
+  /** How the active source's run ends (`endSession` lets stop() end it). */
+  private sessionEnd(): { end: Promise<SessionEnd>; ended: (end: SessionEnd) => void } {
+    let ended: (end: SessionEnd) => void = () => undefined;
+    const end = new Promise<SessionEnd>((resolve) => (ended = resolve));
+    this.endSession = ended;
+    return { end, ended };
+  }
+
+  /**
+   * What every source does while it plays, camera or published: the stall watch over its
+   * tracks, the primary probe when a backup plays, and the backoff told how long it lasted.
+   */
+  private async playUntilEnd(
+    end: Promise<SessionEnd>, ended: (end: SessionEnd) => void, tracks: () => readonly WatchedTrack[], playingSince: number, probing: boolean,
+  ): Promise<SessionEnd> {
+    const watch = setInterval(() => this.watch(tracks(), playingSince, probing, ended), WATCH_INTERVAL_MS);
+    if (this.selection.probingPrimary) this.startProbe();
+    const result = await end;
+    clearInterval(watch);
+    await this.stopProbe();
+    this.playing = false;
     this.backoff.sessionEnded(this.lastPacketAt !== undefined && this.lastPacketAt > playingSince ? this.lastPacketAt - playingSince : 0);
     return result;
   }
@@ -342,7 +351,7 @@ export class CameraPuller {
   private startProbe(): void {
     const guard = this.options.cameraGuard;
     this.probe = new PrimaryProbe({
-      source: this.sources[0] as CameraSource,
+      source: this.sources[0],
       udpPorts: this.options.udpPorts,
       requestTimeoutMs: this.options.requestTimeoutMs,
       tlsVerify: this.options.config.tls_verify,
