@@ -40,16 +40,17 @@ describe('PublishedRelay (a publish:<key> backup source)', () => {
     const tracks = await r.relay.start();
     assert.deepEqual(tracks.formats, [H264, AAC]);
     assert.deepEqual(r.relay.tracks.map((t) => [t.index, t.media]), [[0, 'video'], [1, 'audio']]);
-    const sent = [unit(0, 3000, 1000.5), unit(1, 960, 1001.25), unit(7, 0, 1002)];
+    const sent = [unit(0, 3000, 1000.5), unit(1, 960, 1001.25), unit(7, 0, 1002), Uint8Array.of(1, 5, 0, 1)];
     for (const u of sent) bus.publish(Subjects.mediaIn('drone'), u);
     await tick();
-    // The unknown track 7 is not relayed; the others are the same bytes, not a re-encoding.
+    // The unknown track 7 and a truncated envelope are not relayed; the others are the same bytes, not a re-encoding.
     assert.equal(r.units.length, 2);
     assert.equal(r.units[0].envelope, sent[0]);
     assert.deepEqual(r.units.map((u) => [u.track, u.receivedAt]), [[0, 1000.5], [1, 1001.25]]);
     assert.equal(decodeEnvelope(r.units[1].envelope).kind, 'codec-unit');
     assert.equal(r.relay.tracks[0].lastPacketAt, 1000.5);
     assert.equal(r.relay.tracks[0].units, 1);
+    assert.equal(r.relay.tracks[0].bytes, 4, 'payload bytes counted');
     // New sequence headers of the same publication: described again; then its end ends the relay.
     bus.publish(Subjects.streamEvents('drone'), started(4, [H264]));
     await tick();

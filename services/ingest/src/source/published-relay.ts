@@ -10,7 +10,7 @@
  * (a re-publish is a new source, taken up as one by the puller's source selection).
  */
 import {
-  ENVELOPE_HEADER_SIZE, EnvelopeKind, IngestSubjects, SourceDescription, StreamEvent, Subjects, decodeJson, sourceFormatMedia, type SourceFormat,
+  EnvelopeError, IngestSubjects, SourceDescription, StreamEvent, Subjects, decodeEnvelope, decodeJson, sourceFormatMedia, type MediaMessage, type SourceFormat,
 } from '@streamgate/contracts';
 import type { Bus, BusMessage, Subscription } from '@streamgate/platform';
 import type { SourceTracks } from './live-source';
@@ -55,10 +55,6 @@ export class PublishedRelay {
   private over = false;
 
   constructor(private readonly options: PublishedRelayOptions) {}
-
-  get key(): string {
-    return this.options.key;
-  }
 
   get tracks(): readonly RelayedTrack[] {
     return this.trackList;
@@ -153,17 +149,21 @@ export class PublishedRelay {
 
   private onMedia(msg: BusMessage): void {
     if (!this.running || this.over) return;
-    const data = msg.data;
-    // Header fields only (contracts/envelope.ts): kind [1], track [2], receivedAt f64 at 8.
-    if (data.byteLength < ENVELOPE_HEADER_SIZE || data[1] !== EnvelopeKind.CodecUnit) return;
-    const track = data[2];
-    const t = this.trackList.find((x) => x.index === track);
+    // The envelope's one reader (contracts); its payloads are views, nothing is copied.
+    let unit: MediaMessage;
+    try {
+      unit = decodeEnvelope(msg.data);
+    } catch (err) {
+      if (err instanceof EnvelopeError) return;
+      throw err;
+    }
+    if (unit.kind !== 'codec-unit') return;
+    const t = this.trackList.find((x) => x.index === unit.track);
     if (!t) return;
-    const receivedAt = new DataView(data.buffer, data.byteOffset, data.byteLength).getFloat64(8);
-    t.lastPacketAt = receivedAt;
+    t.lastPacketAt = unit.receivedAt;
     t.units++;
-    t.bytes += data.byteLength - ENVELOPE_HEADER_SIZE;
-    this.options.onUnit(data, track, receivedAt);
+    t.bytes += unit.payloads.reduce((n, p) => n + p.byteLength, 0);
+    this.options.onUnit(msg.data, unit.track, unit.receivedAt);
   }
 
   private end(error: Error): void {
