@@ -114,9 +114,9 @@ export const DEFAULT_MAX_TARGET_DURATION_S = 10;
  * most); this margin keeps the 5-decimal EXTINF text from rounding up onto the boundary.
  */
 const ROUNDING_MARGIN_S = 0.001;
-/** Samples further apart than this (and than a part) have a hole between them, seconds. */
 /** A part that is not the last of its segment lasts at least this share of PART-TARGET (RFC 8216bis §4.4.4.9). */
 const MIN_PART_SHARE = 0.85;
+/** Samples further apart than this (and than a part) have a hole between them, seconds. */
 const MIN_HOLE_S = 0.5;
 
 export class HlsSegmenter {

@@ -4,7 +4,9 @@
  * sink, and sends our receiver reports back (§6.4.2) the same way media came.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { ReceptionStats, RtcpError, RtcpPacketType, ntpMiddle32, parseSenderReport, splitCompound } from '@streamgate/protocol-rtp';
+import {
+  RTP_FIXED_HEADER_SIZE, RTP_VERSION, ReceptionStats, RtcpError, RtcpPacketType, ntpMiddle32, parseSenderReport, rtpSequenceNumber, rtpSsrc, rtpTimestamp, splitCompound,
+} from '@streamgate/protocol-rtp';
 import type { CameraTrack } from './camera-description';
 
 import { buildReceiverReportCompound } from './receiver-report';
@@ -33,8 +35,6 @@ export interface TrackReceiverOptions {
   /** UDP only: where datagrams read in one poll pass are gathered (default: the process's one). */
   readRun?: ReadRun;
 }
-
-const RTP_HEADER = 12;
 
 function plainAddress(a: string): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a;
@@ -109,14 +109,11 @@ export class TrackReceiver implements ReadRunMember {
   /** Counts one packet at its arrival (jitter needs each packet's own time); false if it is not RTP. */
   private count(p: Uint8Array, receivedAt: number): boolean {
     // RFC 3550 §5.1: version 2 and a whole fixed header, else it is not RTP for us.
-    if (p.byteLength < RTP_HEADER || p[0] >> 6 !== 2) return false;
+    if (p.byteLength < RTP_FIXED_HEADER_SIZE || p[0] >> 6 !== RTP_VERSION) return false;
     this.packets++;
     this.bytes += p.byteLength;
     this.lastPacketAt = receivedAt;
-    const seq = (p[2] << 8) | p[3];
-    const ts = ((p[4] << 24) | (p[5] << 16) | (p[6] << 8) | p[7]) >>> 0;
-    const ssrc = ((p[8] << 24) | (p[9] << 16) | (p[10] << 8) | p[11]) >>> 0;
-    this.stats.receive(ssrc, seq, ts, receivedAt);
+    this.stats.receive(rtpSsrc(p), rtpSequenceNumber(p), rtpTimestamp(p), receivedAt);
     return true;
   }
 

@@ -17,6 +17,8 @@
  * Header extension (§5.3.1): u16 profile, u16 length in 32-bit words, data.
  * Padding (§5.1 P bit): the last payload octet counts the padding octets, itself included.
  */
+import { rtpSequenceNumber, rtpSsrc, rtpTimestamp } from './rtp-fields';
+
 export const RTP_VERSION = 2;
 export const RTP_FIXED_HEADER_SIZE = 12;
 const CSRC_SIZE = 4;
@@ -58,12 +60,13 @@ export class RtpWriteError extends Error {
   }
 }
 
-/** Parses one RTP packet. `payload` and `extension.data` are views into `buf` (no copy). */
 /** The CSRC list of nearly every packet (CC = 0): one shared, frozen array instead of one per packet. */
 const NO_CSRC: readonly number[] = Object.freeze([]);
 
+/** A CSRC identifier (§5.1: 32 bits, network order). */
 const u32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
 
+/** Parses one RTP packet. `payload` and `extension.data` are views into `buf` (no copy). */
 export function parseRtpPacket(buf: Uint8Array): RtpPacket {
   const len = buf.byteLength;
   if (len < RTP_FIXED_HEADER_SIZE) throw new RtpParseError('shorter than the fixed header', len);
@@ -105,9 +108,9 @@ export function parseRtpPacket(buf: Uint8Array): RtpPacket {
   const header: RtpHeader = {
     marker: (b1 & 0x80) !== 0,
     payloadType: b1 & 0x7f,
-    sequenceNumber: (buf[2] << 8) | buf[3],
-    timestamp: u32(buf, 4),
-    ssrc: u32(buf, 8),
+    sequenceNumber: rtpSequenceNumber(buf),
+    timestamp: rtpTimestamp(buf),
+    ssrc: rtpSsrc(buf),
     csrc,
     padding,
   };
