@@ -13,6 +13,12 @@ function turnOn(budgetMs: number) {
     /** The loop reaches its check phase: what was scheduled runs (what that schedules waits for the next). */
     check: () => checks.splice(0).forEach((fn) => fn()),
     scheduled: () => checks.length,
+    /** A turn opens and `ms` of reads pass: its budget is spent. */
+    spend: (ms: number) => {
+      turn.overBudget();
+      now += ms;
+      assert.equal(turn.overBudget(), true, `spent after ${ms} ms of a ${budgetMs} ms budget`);
+    },
   };
 }
 
@@ -31,9 +37,7 @@ describe('ReadTurn (a read budget per event-loop turn)', () => {
 
   test('past the budget reads are deferred, handled in order at the end of the turn within the next budget; the rest waits another turn', () => {
     const t = turnOn(20);
-    t.turn.overBudget();
-    t.advance(25);
-    assert.equal(t.turn.overBudget(), true);
+    t.spend(25);
     const ran: string[] = [];
     for (const name of ['a', 'b', 'c', 'd']) t.turn.defer(() => {
       ran.push(name);
@@ -58,9 +62,7 @@ describe('ReadTurn (a read budget per event-loop turn)', () => {
 
   test('the first deferred read always runs, even when it alone exceeds the budget (progress)', () => {
     const t = turnOn(5);
-    t.turn.overBudget();
-    t.advance(10);
-    assert.equal(t.turn.overBudget(), true);
+    t.spend(10);
     const ran: number[] = [];
     t.turn.defer(() => {
       ran.push(1);
