@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TrackedProcess, delay, ffmpegPushRtmp, ffmpegRecordRtsp, gstPlayRtsp, killAll, waitFor } from '@streamgate/testing';
+import { START_DTS_GUESS, TrackedProcess, delay, ffmpegPushRtmp, ffmpegRecordRtsp, gstPlayRtsp, killAll, waitFor } from '@streamgate/testing';
 import { decodeWithFfmpeg, waitForStream } from './gateway-harness';
 import {
   CAMERA, PullGateway, cameraClients, cameraConnections, freeTcpPort, pushedCameraClip, startCameraOnPort, startPullGateway,
@@ -36,7 +36,7 @@ async function metric(pg: PullGateway, name: string, stream: string): Promise<nu
 }
 
 /**
- * Readers (ffmpeg decoding, GStreamer playing in sync) on a stream while its primary camera is
+ * Readers (ffmpeg decoding, GStreamer playing in sync, an ffmpeg -c copy recorder) on a stream while its primary camera is
  * killed 5 s in and restarted 4 s later: the backup must take over (`onBackup`), the primary
  * return after `switch_back_after`, and the readers see one stream throughout.
  */
@@ -50,6 +50,8 @@ async function readAcrossFailover(pg: PullGateway, name: string, primaryPort: nu
   // mapping moved at once (RtpWallClock slews now). GStreamer below plays both tracks too.
   const ffmpeg = decodeWithFfmpeg(url, 'tcp', READ_S);
   const gst = gstPlayRtsp(url, { protocols: 'tcp', seconds: READ_S, sync: true }).then((r) => ({ ...r, ranMs: Date.now() - startedAt }));
+  // A recorder too (ffmpeg -c copy to MPEG-TS, as an NVR): a switch must not send its timestamps back.
+  const recorder = ffmpegRecordRtsp(url, { transport: 'tcp', format: 'mpegts', seconds: READ_S });
   await delay(5000);
 
   const killedAt = Date.now();
@@ -67,7 +69,13 @@ async function readAcrossFailover(pg: PullGateway, name: string, primaryPort: nu
   assert.ok(switchBackMs >= SWITCH_BACK_AFTER_S * 1000, `switched back ${switchBackMs} ms after the primary returned (switch_back_after ${SWITCH_BACK_AFTER_S} s)`);
   assert.equal(back.source_switches, 2, JSON.stringify(back));
 
-  const [f, g] = await Promise.all([ffmpeg, gst]);
+  const [f, g, rec] = await Promise.all([ffmpeg, gst, recorder]);
+  assert.equal(rec.exitCode, 0, `recorder: ${rec.stderr.slice(-1500)}`);
+  assert.deepEqual(rec.timestampComplaints.filter((l) => !START_DTS_GUESS.test(l)), [], 'recorder: ffmpeg complained about timestamps past the start');
+  // A switch is a gap (a forward jump); anything else (a timestamp going back, one missing) breaks recordings.
+  assert.deepEqual(rec.timing.problems.filter((p) => !p.includes(' jumps ')), [], 'recorded timestamps');
+  assert.ok((rec.timing.largestStepS.video ?? Infinity) <= 2, `recorded video has a ${rec.timing.largestStepS.video} s gap`);
+  assert.ok(rec.packets.video >= 25 * (READ_S - 6), `${rec.packets.video} video packets recorded`);
   assert.equal(f.code, 0, `ffmpeg reader: ${f.stderr.slice(-1500)}`);
   // One stream to the reader across both switches: the largest step between decoded frames
   // (their timestamps continue; a gap is the switch) stays within 2 s.
@@ -83,7 +91,7 @@ async function readAcrossFailover(pg: PullGateway, name: string, primaryPort: nu
   assert.ok(g.buffers.audio > 0, 'GStreamer rendered no audio');
   return {
     backup, back,
-    summary: `backup seen in status after ${failoverMs} ms; switched back ${switchBackMs} ms after the primary returned; ffmpeg largest gap ${gapS.toFixed(2)} s, GStreamer ${gstGap} ms`,
+    summary: `backup seen in status after ${failoverMs} ms; switched back ${switchBackMs} ms after the primary returned; ffmpeg largest gap ${gapS.toFixed(2)} s, GStreamer ${gstGap} ms, recording ${rec.timing.largestStepS.video?.toFixed(2)} s`,
   };
 }
 

@@ -29,6 +29,12 @@ export interface RecordResult {
 
 /** A file cut by -t ends in a partial GOP and a partial PES (TimingLimits.ignoreTail). */
 export const CUT_TAIL_UNITS = 8;
+/**
+ * ffmpeg's guess of the first B-frames' DTS (RTP carries none) draws this from the muxer at the
+ * very start of a recording (previous 0, current 0), from a camera read directly too. A
+ * non-monotonous DTS anywhere later is a real break.
+ */
+export const START_DTS_GUESS = /Non-monotonous DTS in output stream \d+:\d+; previous: 0, current: 0;/;
 const COMPLAINT = /first pts|missing PTS|unknown timestamp|Timestamps are unset|pts has no value|Invalid DTS|non monotonically|Non-monotonous/i;
 
 /**
