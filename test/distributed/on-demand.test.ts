@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { delay, ffmpegDecodeRtsp, ffmpegPushRtmp, freeTcpPort, killAll, waitFor } from '@streamgate/testing';
+import { START_DTS_GUESS, delay, ffmpegDecodeRtsp, ffmpegPushRtmp, ffmpegRecordRtsp, freeTcpPort, killAll, waitFor } from '@streamgate/testing';
 import { ClusterInfra, ServiceProcess, ingestEnv, startClusterInfra, startService } from './cluster';
 
 /**
@@ -90,6 +90,12 @@ describe('distributed on-demand cameras: the demand crosses NATS to the owning i
     assert.equal(r.exitCode, 0, r.stderr.slice(-1500));
     assert.ok(r.frames.video >= 50, `decoded ${r.frames.video} frames of the push`);
     assert.deepEqual(relayed.sources, [`rtsp://127.0.0.1:${deadPort}/gone`, 'publish:site_push']);
+    // A recorder of the relayed push (B-frames + AAC, through NATS) records with -c copy.
+    const rec = await ffmpegRecordRtsp(`rtsp://127.0.0.1:${infra.ports.rtsp}/relayed`, { transport: 'tcp', format: 'mpegts', seconds: 3 });
+    assert.equal(rec.exitCode, 0, rec.stderr.slice(-1500));
+    assert.deepEqual(rec.timestampComplaints.filter((l) => !START_DTS_GUESS.test(l)), []);
+    assert.deepEqual(rec.timing.problems, [], 'recorded timestamps');
+    assert.ok(rec.packets.video >= 50 && rec.packets.audio > 0, JSON.stringify(rec.packets));
     t.diagnostic(`stream owned by ${owner}, push on the other instance; first frame after ${Math.round(r.firstFrameMs ?? -1)} ms`);
   });
 });
