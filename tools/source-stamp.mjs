@@ -13,7 +13,9 @@ export const STAMP_FILE = join(ROOT, 'dist', '.source-stamp');
 /** Folders whose files the build reads, and files at the root it reads. */
 const SOURCE_DIRS = ['libs', 'services', 'test', join('deploy', 'grafana', 'src'), 'tools'];
 const ROOT_FILES = ['package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.build.json', join('deploy', 'grafana', 'tsconfig.json')];
-const SKIP_DIRS = new Set(['node_modules', 'build', 'dist', '.nx']);
+// __pycache__: Python writes it beside the GStreamer test helpers when tests run (libs/testing/python),
+// after the build; counting it made a later `npm start` see changed sources (CI, second npm start).
+const SKIP_DIRS = new Set(['node_modules', 'build', 'dist', '.nx', '__pycache__']);
 
 function walk(dir, out) {
   if (!existsSync(dir)) return out;

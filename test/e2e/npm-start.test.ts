@@ -25,7 +25,7 @@ async function npmStartToReady(): Promise<StartRun> {
   const started = Date.now();
   const proc = spawnTracked('npm', ['start'], {
     cwd: repoPath(),
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', RTSP_PORT: '0', RTMP_PORT: '0', METRICS_PORT: '0', RTSP_UDP_RTP_PORT: '0', DATA_DIR: data, LOG_LEVEL: 'warn', STREAMGATE_START_NO_BUILD: '1' },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', RTSP_PORT: '0', RTMP_PORT: '0', METRICS_PORT: '0', HLS_PORT: '0', RTSP_UDP_RTP_PORT: '0', DATA_DIR: data, LOG_LEVEL: 'warn', STREAMGATE_START_NO_BUILD: '1' },
     // Its own process group: npm runs the gateway in a shell child, and all of them are stopped.
     detached: true,
   });
@@ -36,7 +36,12 @@ async function npmStartToReady(): Promise<StartRun> {
     }, 30_000, 'the ready block', 10);
     return { ms: Date.now() - started, stdout: proc.stdout() };
   } finally {
-    if (proc.child.pid !== undefined) process.kill(-proc.child.pid, 'SIGTERM');
+    // The group may be gone already (npm exited): that must not hide why the wait failed.
+    try {
+      if (proc.child.pid !== undefined) process.kill(-proc.child.pid, 'SIGTERM');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
     await proc.kill();
   }
 }
@@ -75,6 +80,9 @@ test('the source stamp changes when a source file changes, and not otherwise', (
   assert.equal(stamp(), first, 'same tree, same stamp');
   writeFileSync(join(root, 'libs', 'x', 'node_modules', 'ignored.js'), '1');
   assert.equal(stamp(), first, 'node_modules is not a source');
+  mkdirSync(join(root, 'libs', 'x', 'src', '__pycache__'));
+  writeFileSync(join(root, 'libs', 'x', 'src', '__pycache__', 'helper.cpython-311.pyc'), '1');
+  assert.equal(stamp(), first, 'Python bytecode written by test helpers is not a source');
   utimesSync(join(root, 'libs', 'x', 'src', 'a.ts'), new Date(), new Date(Date.now() + 5000));
   assert.notEqual(stamp(), first, 'a touched source changes the stamp');
 });
