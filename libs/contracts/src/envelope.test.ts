@@ -29,8 +29,13 @@ const table: { name: string; msg: MediaMessage; hex: string }[] = [
   },
   {
     name: 'RTCP batch on track 1',
-    msg: { kind: 'rtp-batch', track: 1, rtcp: true, receivedAt: 0, packets: [bytes(0x81, 0xc8)] },
+    msg: { kind: 'rtp-batch', track: 1, rtcp: true, newSource: false, receivedAt: 0, packets: [bytes(0x81, 0xc8)] },
     hex: '0102010100000001' + '0000000000000000' + '00028 1c8'.replace(/ /g, ''),
+  },
+  {
+    name: 'RTP batch on track 0 beginning a new source (flags bit 1)',
+    msg: { kind: 'rtp-batch', track: 0, rtcp: false, newSource: true, receivedAt: 0, packets: [bytes(0x80, 0x60)] },
+    hex: '0102000200000001' + '0000000000000000' + '00028060',
   },
   {
     name: 'H.264 frame',
@@ -91,7 +96,7 @@ describe('media envelope', () => {
     const unit = (n: number): CodecUnitMessage => ({ kind: 'codec-unit', track: 0, keyframe: false, timestamp: 0, receivedAt: 0, payloads: new Array<Uint8Array>(n).fill(bytes(1)) });
     assert.equal((decodeEnvelope(encodeEnvelope(unit(MAX_CODEC_UNIT_PAYLOADS))) as CodecUnitMessage).payloads.length, MAX_CODEC_UNIT_PAYLOADS);
     assert.throws(() => encodeEnvelope(unit(MAX_CODEC_UNIT_PAYLOADS + 1)), EnvelopeError);
-    const batch = (packets: Uint8Array[]): MediaMessage => ({ kind: 'rtp-batch', track: 0, rtcp: false, receivedAt: 0, packets });
+    const batch = (packets: Uint8Array[]): MediaMessage => ({ kind: 'rtp-batch', track: 0, rtcp: false, newSource: false, receivedAt: 0, packets });
     const au = (packets: Uint8Array[]): MediaMessage => ({ kind: 'access-unit', track: 0, keyframe: false, rtpTimestamp: 0, receivedAt: 0, packets });
     for (const make of [batch, au]) {
       assert.equal((decodeEnvelope(encodeEnvelope(make(new Array<Uint8Array>(MAX_ENVELOPE_PACKETS).fill(bytes(0x80))))) as AccessUnitMessage).packets.length, MAX_ENVELOPE_PACKETS);

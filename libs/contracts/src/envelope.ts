@@ -16,7 +16,8 @@
  *  | body: kind-specific                                           |
  *
  * kinds (1 was the FLV tag of RTMP sources; they send codec units now):
- *  2 rtp-batch     [2]=track, [3] bit0 = RTCP; [4..8]=packet count; body = (u16 length, packet)*
+ *  2 rtp-batch     [2]=track, [3] bit0 = RTCP, bit1 = new source; [4..8]=packet count;
+ *                  body = (u16 length, packet)*  (RTP in sequence order: ingest's receiver reorders)
  *  3 access-unit   [2]=track, [3] bit0 = keyframe; [4..8]=RTP timestamp;
  *                  body = u16 packet count, (u16 length, RTP packet)*
  *  4 frame         [2]=codec (1 H.264, 2 H.265), [3] bit0 = keyframe; [4..8]=0; body = Annex B bytes
@@ -61,6 +62,8 @@ export interface RtpBatchMessage {
   kind: 'rtp-batch';
   track: number;
   rtcp: boolean;
+  /** The first packet begins a new source (the first, an SSRC change, a sequence restart). */
+  newSource: boolean;
   receivedAt: number;
   packets: Uint8Array[];
 }
@@ -161,7 +164,7 @@ export function writeEnvelope(msg: MediaMessage, out: Uint8Array, offset = 0): n
     case 'rtp-batch':
       view.setUint8(1, EnvelopeKind.RtpBatch);
       view.setUint8(2, msg.track);
-      view.setUint8(3, msg.rtcp ? 1 : 0);
+      view.setUint8(3, (msg.rtcp ? 1 : 0) | (msg.newSource ? 2 : 0));
       view.setUint32(4, msg.packets.length);
       writePackets(view, region, ENVELOPE_HEADER_SIZE, msg.packets);
       break;
@@ -270,7 +273,7 @@ export function decodeEnvelope(buf: Uint8Array): MediaMessage {
       return { kind: 'codec-unit', track: b2, keyframe: (flags & 1) === 1, timestamp: u32, receivedAt, payloads: readPayloads(buf, view) };
     case EnvelopeKind.RtpBatch:
       return {
-        kind: 'rtp-batch', track: b2, rtcp: (flags & 1) === 1, receivedAt,
+        kind: 'rtp-batch', track: b2, rtcp: (flags & 1) === 1, newSource: (flags & 2) === 2, receivedAt,
         packets: readPackets(buf, view, ENVELOPE_HEADER_SIZE, u32),
       };
     case EnvelopeKind.AccessUnit: {

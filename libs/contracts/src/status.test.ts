@@ -17,7 +17,7 @@ const RTSP: RtspIngestStatus = {
   jitter: 0.0012, reconnects: 1, last_error: null, owner: 'ingest-a', generation: 2, last_packet_time: 1764640000.5,
 };
 const PACKETIZER: PacketizerStatus = {
-  source: 'rtsp', frames_received: 250, fps: 25, bitrate_kbps: 800, last_frame_time: 1764640000, packets_lost: 0, jitter: 0,
+  source: 'rtsp', frames_received: 250, fps: 25, bitrate_kbps: 800, last_frame_time: 1764640000,
   tracks: [{ id: 0, media: 'video', codec: 'H264', profile: 'High', level: '3.1', width: 1280, height: 720, sample_rate: 90000, channels: null }],
   unsupported_tracks: [{ index: 2, media: 'application', codec: 'ONVIF.METADATA', reason: 'not audio or video' }],
 };

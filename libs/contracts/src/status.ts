@@ -94,9 +94,6 @@ export const PacketizerStatus = z.object({
   tracks: z.array(TrackStatus),
   /** Unix seconds of the latest video frame, null before the first. */
   last_frame_time: unixSeconds,
-  /** RTP sources (RFC 3550 A.3 cumulative loss, A.8 jitter in seconds); 0 for RTMP. */
-  packets_lost: z.number().int(),
-  jitter: z.number().nonnegative(),
   unsupported_tracks: z.array(UnsupportedTrack),
 });
 export type PacketizerStatus = z.infer<typeof PacketizerStatus>;

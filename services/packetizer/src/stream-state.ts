@@ -175,7 +175,6 @@ export class StreamState {
         width: null, height: null, sample_rate: a.parsed.sampleRate, channels: a.parsed.channels,
       });
     }
-    const reception = this.pipeline.reception();
     return {
       source: this.source,
       frames_received: this.framesReceived,
@@ -184,8 +183,6 @@ export class StreamState {
       tracks,
       // Unix seconds with milliseconds, as the RTMP ingest writes it (one type for one field).
       last_frame_time: this.lastFrameTime === undefined ? null : this.lastFrameTime / 1000,
-      packets_lost: reception.packetsLost,
-      jitter: Math.round(reception.jitterSeconds * 1e6) / 1e6,
       unsupported_tracks: this.pipeline.unsupportedTracks.map(({ index, media, codec, reason }) => ({ index, media, codec, reason })),
     };
   }

@@ -9,6 +9,7 @@ export * from './h265';
 export * from './aac';
 export * from './reception-stats';
 export * from './reorder-buffer';
+export * from './rtp-receiver';
 export * from './timestamp-mapper';
 export * from './rtp-wallclock';
 export * from './timeline-continuity';

@@ -1,8 +1,8 @@
 /**
- * Receiver statistics of one RTP stream, RFC 3550, the one copy every receiver uses (the
- * packetizer's reorder buffer, ingest's track receivers and their receiver reports):
- *  - Appendix A.1: extended highest sequence number (cycles), a new source on an SSRC change
- *    or when two sequential packets follow a jump beyond MAX_DROPOUT (the sender restarted);
+ * Receiver statistics of one RTP stream, RFC 3550, kept by the ReorderBuffer of the track's one
+ * receiver (RtpReceiver) and read for ingest's status and receiver reports:
+ *  - Appendix A.1: extended highest sequence number (cycles); the ReorderBuffer decides when a
+ *    new source begins (SSRC change, or a restart confirmed by the A.1 probation);
  *  - Appendix A.3: expected = extended highest - base + 1; lost = expected - received (late
  *    packets count as received); fraction lost per report interval;
  *  - Appendix A.8: interarrival jitter J += (|D(i-1,i)| - J) / 16, in RTP clock units;
@@ -10,17 +10,11 @@
  * The losses of earlier sources are kept, so `packetsLost` never drops when a camera restarts.
  * Time is passed in (ms): deterministic.
  *
- * Two ways in: `receive` runs A.1 on raw arrivals (ingest); a caller that already orders
- * packets and decides on new sources itself (ReorderBuffer, with the A.1 probation) uses
- * `startSource` + `record`.
  */
 import type { ReportBlock } from './rtcp/report-block';
 import { seqDiff, timestampDiff } from './sequence';
 
 const SEQ_MOD = 0x10000;
-/** RFC 3550 A.1 defaults. */
-const MAX_DROPOUT = 3000;
-const MAX_MISORDER = 100;
 
 interface SourceState {
   ssrc: number | undefined;
@@ -28,8 +22,6 @@ interface SourceState {
   maxSeq: number;
   /** Shifted count of sequence wraps (A.1 `cycles`). */
   cycles: number;
-  /** A.1 `bad_seq`: the sequence number that would confirm a restart. */
-  badSeq: number;
   received: number;
   expectedPrior: number;
   receivedPrior: number;
@@ -83,7 +75,7 @@ export class ReceptionStats {
       this.priorReceived += s.received;
       this.lostBefore += Math.max(0, this.lostOf(s));
     }
-    this.source = { ssrc, baseSeq: seq, maxSeq: seq, cycles: 0, badSeq: SEQ_MOD + 1, received: 0, expectedPrior: 0, receivedPrior: 0 };
+    this.source = { ssrc, baseSeq: seq, maxSeq: seq, cycles: 0, received: 0, expectedPrior: 0, receivedPrior: 0 };
     this.previous = undefined;
   }
 
@@ -104,26 +96,6 @@ export class ReceptionStats {
       this.jitter += (Math.abs(d) - this.jitter) / 16;
     }
     this.previous = { arrivalMs, timestamp };
-  }
-
-  /** One RTP packet as it arrived, A.1 `update_seq` deciding what it means. */
-  receive(ssrc: number, seq: number, timestamp: number, arrivalMs: number): void {
-    const s = this.source;
-    if (!s || s.ssrc !== ssrc) {
-      this.startSource(seq, ssrc);
-    } else {
-      const udelta = (seq - s.maxSeq) & 0xffff;
-      if (udelta >= MAX_DROPOUT && udelta <= SEQ_MOD - MAX_MISORDER) {
-        // A very large jump: two sequential packets after it mean the sender restarted.
-        if (seq !== s.badSeq) {
-          s.badSeq = (seq + 1) & 0xffff;
-          return;
-        }
-        this.startSource(seq, ssrc);
-      }
-      // else in order with a permissible gap, or a duplicate / reordered packet (counted).
-    }
-    this.record(seq, timestamp, arrivalMs);
   }
 
   /** An RTCP SR of the source arrived (RFC 3550 §6.4.1 LSR). */

@@ -13,9 +13,13 @@
  *    cannot flush the stream. Then what is held is released, and the first packet of the new
  *    source is flagged `newSource`: downstream state (fragments, timestamps) no longer applies.
  *  - Loss and jitter are kept in `stats` (RFC 3550 A.3, A.8).
- * Packets are passed through as given (views); nothing is copied or mutated.
+ * Packets are raw RTP bytes whose fixed header is read in place (rtp-fields): ordering needs
+ * only sequence number, timestamp and SSRC, so the one parse stays with the depacketizer. They
+ * are passed through as given (views); nothing is copied or mutated. Released packets go to the
+ * sink given at construction, in order, without a per-packet allocation.
  */
 import type { RtpPacket } from './packet/rtp-packet';
+import { rtpSequenceNumber, rtpSsrc, rtpTimestamp } from './packet/rtp-fields';
 import { ReceptionStats } from './reception-stats';
 import { seqAdd, seqDiff } from './sequence';
 
@@ -32,11 +36,21 @@ export interface ReorderBufferOptions {
   maxMisorder?: number;
 }
 
+/** Where a ReorderBuffer releases packets, in sequence order. */
+export interface OrderedSink {
+  /**
+   * `arrivalMs` is the time given to `push` for this packet; `newSource` marks the first packet
+   * of a source: the first ever, after an SSRC change or a sequence restart.
+   */
+  ordered(packet: Uint8Array, arrivalMs: number, newSource: boolean): void;
+}
+
+/** One packet in order, parsed, as the depacketizers take it. */
 export interface OrderedPacket {
   packet: RtpPacket;
-  /** Arrival time given to `push`, ms. */
+  /** Arrival time at ingest, ms. */
   arrivalMs: number;
-  /** First packet of a source: the first ever, after an SSRC change or a sequence restart. */
+  /** First packet of a source: downstream state (fragments, timestamps) no longer applies. */
   newSource: boolean;
 }
 
@@ -50,8 +64,10 @@ export interface ReorderCounters {
 }
 
 interface Held {
-  packet: RtpPacket;
+  packet: Uint8Array;
   arrivalMs: number;
+  seq: number;
+  ssrc: number;
 }
 
 /** RFC 3550 A.1 MIN_SEQUENTIAL. */
@@ -75,7 +91,7 @@ export class ReorderBuffer {
   private sourceStartPending = false;
   private readonly released = new Int32Array(HISTORY).fill(-1);
 
-  constructor(options: ReorderBufferOptions) {
+  constructor(options: ReorderBufferOptions, private readonly sink: OrderedSink) {
     this.stats = new ReceptionStats(options.clockRate);
     this.maxPackets = Math.max(1, options.maxPackets ?? 32);
     this.maxDelayMs = options.maxDelayMs ?? 100;
@@ -87,24 +103,25 @@ export class ReorderBuffer {
     return this.held.size + this.probation.length;
   }
 
-  /** Takes one packet; returns the packets now in order. */
-  push(packet: RtpPacket, arrivalMs: number): OrderedPacket[] {
-    const out: OrderedPacket[] = [];
-    const { ssrc, sequenceNumber: seq, timestamp } = packet.header;
+  /** Takes one RTP packet (the caller checked version and fixed header); releases what is now in order. */
+  push(packet: Uint8Array, arrivalMs: number): void {
+    const seq = rtpSequenceNumber(packet);
+    const ssrc = rtpSsrc(packet);
+    const timestamp = rtpTimestamp(packet);
     if (this.ssrc === undefined) {
-      this.begin([{ packet, arrivalMs }], out);
-      return out;
+      this.begin([{ packet, arrivalMs, seq, ssrc }]);
+      return;
     }
     if (ssrc !== this.ssrc) {
-      this.candidate({ packet, arrivalMs }, out);
-      return out;
+      this.candidate({ packet, arrivalMs, seq, ssrc });
+      return;
     }
     const d = seqDiff(this.next, seq);
     if (d < -this.maxMisorder || d >= this.maxDropout) {
-      this.candidate({ packet, arrivalMs }, out);
-      return out;
+      this.candidate({ packet, arrivalMs, seq, ssrc });
+      return;
     }
-    if (this.probation.length > 0 && this.probation[0].packet.header.ssrc === ssrc) this.dropProbation();
+    if (this.probation.length > 0 && this.probation[0].ssrc === ssrc) this.dropProbation();
     if (d < 0) {
       if (this.released[seq % HISTORY] === seq) {
         this.counters.duplicates++;
@@ -112,68 +129,62 @@ export class ReorderBuffer {
         this.counters.late++;
         this.stats.record(seq, timestamp, arrivalMs);
       }
-      return out;
+      return;
     }
     if (this.held.has(seq)) {
       this.counters.duplicates++;
-      return out;
+      return;
     }
     this.stats.record(seq, timestamp, arrivalMs);
     if (d === 0 && this.held.size === 0) {
       // The next one with nothing waiting (almost every packet): through at once, nothing held.
-      this.emit(packet, arrivalMs, out);
+      this.emit(packet, seq, arrivalMs);
       this.next = seqAdd(this.next, 1);
-      return out;
+      return;
     }
     if (d >= this.maxPackets) {
       // Beyond the window: what is held can never complete.
-      this.releaseAll(out);
+      this.releaseAll();
       this.next = seq;
     }
-    this.held.set(seq, { packet, arrivalMs });
-    this.releaseInOrder(out);
-    out.push(...this.expire(arrivalMs));
-    return out;
+    this.held.set(seq, { packet, arrivalMs, seq, ssrc });
+    this.releaseInOrder();
+    this.expire(arrivalMs);
   }
 
   /** Gives up gaps whose packets waited too long; call with the current time when input is quiet. */
-  expire(nowMs: number): OrderedPacket[] {
-    const out: OrderedPacket[] = [];
+  expire(nowMs: number): void {
     while (this.held.size > 0 && (this.held.size >= this.maxPackets || this.oldestArrival() <= nowMs - this.maxDelayMs)) {
       this.next = this.lowestHeld();
-      this.releaseInOrder(out);
+      this.releaseInOrder();
     }
-    return out;
   }
 
   /** Releases everything held, in order, gaps given up (the source stopped). */
-  flush(): OrderedPacket[] {
-    const out: OrderedPacket[] = [];
-    this.releaseAll(out);
+  flush(): void {
+    this.releaseAll();
     this.dropProbation();
-    return out;
   }
 
-  private begin(entries: readonly Held[], out: OrderedPacket[]): void {
+  private begin(entries: readonly Held[]): void {
     if (this.ssrc !== undefined) this.counters.resyncs++;
-    const first = entries[0].packet.header;
+    const first = entries[0];
     this.ssrc = first.ssrc;
-    this.next = first.sequenceNumber;
+    this.next = first.seq;
     this.held.clear();
     this.released.fill(-1);
-    this.stats.startSource(first.sequenceNumber);
+    this.stats.startSource(first.seq, first.ssrc);
     this.sourceStartPending = true;
     for (const e of entries) {
-      this.stats.record(e.packet.header.sequenceNumber, e.packet.header.timestamp, e.arrivalMs);
-      this.held.set(e.packet.header.sequenceNumber, e);
+      this.stats.record(e.seq, rtpTimestamp(e.packet), e.arrivalMs);
+      this.held.set(e.seq, e);
     }
-    this.releaseInOrder(out);
+    this.releaseInOrder();
   }
 
-  private candidate(entry: Held, out: OrderedPacket[]): void {
-    const h = entry.packet.header;
-    const last = this.probation[this.probation.length - 1]?.packet.header;
-    if (last && last.ssrc === h.ssrc && h.sequenceNumber === seqAdd(last.sequenceNumber, 1)) {
+  private candidate(entry: Held): void {
+    const last = this.probation[this.probation.length - 1];
+    if (last && last.ssrc === entry.ssrc && entry.seq === seqAdd(last.seq, 1)) {
       this.probation.push(entry);
     } else {
       this.dropProbation();
@@ -182,8 +193,8 @@ export class ReorderBuffer {
     if (this.probation.length < MIN_SEQUENTIAL) return;
     const entries = this.probation;
     this.probation = [];
-    this.releaseAll(out);
-    this.begin(entries, out);
+    this.releaseAll();
+    this.begin(entries);
   }
 
   private dropProbation(): void {
@@ -191,26 +202,26 @@ export class ReorderBuffer {
     this.probation = [];
   }
 
-  private releaseInOrder(out: OrderedPacket[]): void {
+  private releaseInOrder(): void {
     for (let e = this.held.get(this.next); e; e = this.held.get(this.next)) {
       this.held.delete(this.next);
-      this.emit(e.packet, e.arrivalMs, out);
+      this.emit(e.packet, e.seq, e.arrivalMs);
       this.next = seqAdd(this.next, 1);
     }
   }
 
-  private releaseAll(out: OrderedPacket[]): void {
+  private releaseAll(): void {
     while (this.held.size > 0) {
       this.next = this.lowestHeld();
-      this.releaseInOrder(out);
+      this.releaseInOrder();
     }
   }
 
-  private emit(packet: RtpPacket, arrivalMs: number, out: OrderedPacket[]): void {
-    const seq = packet.header.sequenceNumber;
+  private emit(packet: Uint8Array, seq: number, arrivalMs: number): void {
     this.released[seq % HISTORY] = seq;
-    out.push({ packet, arrivalMs, newSource: this.sourceStartPending });
+    const newSource = this.sourceStartPending;
     this.sourceStartPending = false;
+    this.sink.ordered(packet, arrivalMs, newSource);
   }
 
   /** Held sequence numbers all lie within maxPackets after `next`, so the smallest distance wins. */

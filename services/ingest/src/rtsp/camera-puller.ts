@@ -232,7 +232,7 @@ export class CameraPuller {
     const { end, ended } = this.sessionEnd();
     const session = new RtspClientSession({
       url: source.url, credentials, transport, tcpFallback: this.mode === 'auto', udpPorts: this.options.udpPorts, requestTimeoutMs: this.options.requestTimeoutMs,
-      sink: (track, rtcp, packets, receivedAt) => this.onMedia(track, rtcp, packets, receivedAt),
+      sink: (track, rtcp, packets, receivedAt, newSource) => this.onMedia(track, rtcp, packets, receivedAt, newSource),
       onClosed: (error) => ended({ kind: 'closed', error }),
       onDebug: (message) => this.log.debug(this.scrub(message)),
       resolveAddress: guard ? (u) => guard.check(u) : undefined,
@@ -414,7 +414,7 @@ export class CameraPuller {
     this.wake = undefined;
   }
 
-  private onMedia(track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number): void {
+  private onMedia(track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number, newSource: boolean): void {
     if (!this.live.started) {
       const session = this.session;
       if (rtcp || !session || session.state !== 'playing') return;
@@ -428,17 +428,18 @@ export class CameraPuller {
     const max = this.options.bus.maxPayload - ENVELOPE_HEADER_SIZE;
     let from = 0;
     let size = 0;
-    // One envelope per read unless it would not fit the bus (then several, in order).
+    // One envelope per read unless it would not fit the bus (then several, in order; the first
+    // one carries newSource).
     for (let i = 0; i < packets.length; i++) {
       const add = 2 + packets[i].byteLength;
       if (i > from && size + add > max) {
-        this.publishBatch(track, rtcp, packets.slice(from, i), receivedAt);
+        this.publishBatch(track, rtcp, packets.slice(from, i), receivedAt, newSource && from === 0);
         from = i;
         size = 0;
       }
       size += add;
     }
-    this.publishBatch(track, rtcp, from === 0 ? packets : packets.slice(from), receivedAt);
+    this.publishBatch(track, rtcp, from === 0 ? packets : packets.slice(from), receivedAt, newSource && from === 0);
   }
 
   /** The stalled track flows again: the stall is history; last_error_at keeps when it happened. */
@@ -448,9 +449,9 @@ export class CameraPuller {
     this.live.writeStatus();
   }
 
-  private publishBatch(track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number): void {
+  private publishBatch(track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number, newSource: boolean): void {
     // Pooled: one read's packets are copied once, into a slice of a shared slab.
-    this.live.publishMedia(encodeEnvelope({ kind: 'rtp-batch', track, rtcp, receivedAt, packets }, Buffer.allocUnsafe));
+    this.live.publishMedia(encodeEnvelope({ kind: 'rtp-batch', track, rtcp, newSource, receivedAt, packets }, Buffer.allocUnsafe));
   }
 
   /** A unit of a published backup: published unchanged on this stream's media subject. */

@@ -272,6 +272,7 @@ export class RtspClientSession {
         track, transport, udp: pair, peers: [connection.remoteAddress, ...(transport.source ? [transport.source] : [])],
         sendInterleaved: (channel, data) => this.connection?.writeInterleaved(channel, data),
         sink: this.options.sink, ssrc: this.ssrc, cname: `streamgate@${connection.localAddress}`, onDebug: this.options.onDebug,
+        onRtp: (from, receivedAt) => this.expireOthers(from, receivedAt),
       });
     } catch (err) {
       pair?.close();
@@ -372,6 +373,11 @@ export class RtspClientSession {
       list.push(f.payload);
     }
     for (const [channel, packets] of batches) this.deliverChannel(channel, packets, receivedAt);
+  }
+
+  /** Time moved on one track: the others give up gaps that waited too long (a quiet track too). */
+  private expireOthers(from: TrackReceiver, receivedAt: number): void {
+    for (const r of this.receivers) if (r !== from) r.expire(receivedAt);
   }
 
   private deliverChannel(channel: number, packets: Uint8Array[], receivedAt: number): void {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { bindUdpPortPair } from '@streamgate/platform';
+import { parseReceiverReport, splitCompound } from '@streamgate/protocol-rtp';
 import { TrackReceiver } from './track-receiver';
 import type { CameraTrack } from './camera-description';
 import { ReadRun } from './udp-read-run';
@@ -58,4 +59,49 @@ test('UDP: datagrams read in one poll pass reach the sink as one batch, in order
     camera.close();
     await pair.close();
   }
+});
+
+test('TCP: a read is handed on in sequence order, duplicates dropped, the first batch flagged as a new source; the RR reports the same statistics', () => {
+  const track = { index: 0, media: 'video', codec: 'H264', payloadType: 96, clockRate: 90_000 } as CameraTrack;
+  const batches: Array<{ seqs: number[]; newSource: boolean }> = [];
+  const sent: Array<{ channel: number; data: Uint8Array }> = [];
+  const receiver = new TrackReceiver({
+    track, transport: { lower: 'tcp', channels: [0, 1] }, peers: ['127.0.0.1'],
+    sendInterleaved: (channel, data) => sent.push({ channel, data }),
+    sink: (_t, _rtcp, packets, _at, newSource) => batches.push({ seqs: packets.map((p) => (p[2] << 8) | p[3]), newSource }),
+    ssrc: 0xabc, cname: 'test', onDebug: () => undefined, now: () => 5000,
+  });
+  receiver.rtp([rtp(1), rtp(3), rtp(2), rtp(2), rtp(4)], 1000);
+  // 5 lost: 6 waits for it, then is given up when time moves on another track.
+  receiver.rtp([rtp(6)], 1040);
+  assert.deepEqual(batches, [{ seqs: [1, 2, 3, 4], newSource: true }]);
+  receiver.expire(1200);
+  assert.deepEqual(batches.map((b) => b.seqs), [[1, 2, 3, 4], [6]]);
+  assert.equal(batches[1].newSource, false);
+  assert.equal(receiver.packets, 6, 'every RTP packet read is counted, duplicates too');
+  assert.equal(receiver.stats.packetsLost, 1);
+  receiver.sendReceiverReport();
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].channel, 1);
+  const rr = parseReceiverReport(splitCompound(sent[0].data)[0].packet);
+  assert.equal(rr.ssrc, 0xabc);
+  assert.deepEqual([rr.reports[0].ssrc, rr.reports[0].cumulativeLost, rr.reports[0].extendedHighestSequence], [0x1234, 1, 6]);
+});
+
+test('TCP: a camera restart (new SSRC) inside one read begins its own batch, flagged', () => {
+  const track = { index: 0, media: 'video', codec: 'H264', payloadType: 96, clockRate: 90_000 } as CameraTrack;
+  const batches: Array<{ seqs: number[]; newSource: boolean }> = [];
+  const receiver = new TrackReceiver({
+    track, transport: { lower: 'tcp', channels: [0, 1] }, peers: ['127.0.0.1'],
+    sink: (_t, _rtcp, packets, _at, newSource) => batches.push({ seqs: packets.map((p) => (p[2] << 8) | p[3]), newSource }),
+    ssrc: 1, cname: 'test', onDebug: () => undefined,
+  });
+  const restarted = (seq: number): Buffer => {
+    const p = rtp(seq);
+    p.writeUInt32BE(0x9999, 8);
+    return p;
+  };
+  receiver.rtp([rtp(100), rtp(101)], 0);
+  receiver.rtp([rtp(102), restarted(7), restarted(8)], 40);
+  assert.deepEqual(batches, [{ seqs: [100, 101], newSource: true }, { seqs: [102], newSource: false }, { seqs: [7, 8], newSource: true }]);
 });

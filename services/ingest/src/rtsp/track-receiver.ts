@@ -1,11 +1,13 @@
 /**
- * Receives one set-up track: RTP and RTCP from its UDP socket pair or from its interleaved
- * channels, keeps reception statistics (RFC 3550 A.1/A.8), forwards what it got to the media
- * sink, and sends our receiver reports back (§6.4.2) the same way media came.
+ * The one receiver of a set-up track: RTP and RTCP from its UDP socket pair or from its
+ * interleaved channels; RTP through an RtpReceiver (reorder window, duplicates, SSRC changes
+ * and sequence restarts, reception statistics RFC 3550 A.1/A.3/A.8), on to the media sink in
+ * sequence order; and our receiver reports (§6.4.2) back the same way media came, from the same
+ * statistics. The packetizer depacketizes what it forwards and does not reorder again.
  */
 import type { RemoteInfo } from 'node:dgram';
 import {
-  RTP_FIXED_HEADER_SIZE, RTP_VERSION, ReceptionStats, RtcpError, RtcpPacketType, ntpMiddle32, parseSenderReport, rtpSequenceNumber, rtpSsrc, rtpTimestamp, splitCompound,
+  ReceptionStats, RtcpError, RtcpPacketType, RtpReceiver, ntpMiddle32, parseSenderReport, splitCompound,
 } from '@streamgate/protocol-rtp';
 import type { CameraTrack } from './camera-description';
 
@@ -14,8 +16,11 @@ import type { NegotiatedTransport } from './transport-negotiation';
 import type { UdpPortPair } from './udp-port-pair';
 import { ReadRun, ReadRunMember, UDP_READ_RUN } from './udp-read-run';
 
-/** Media out of the session: `track` is the SDP media index; `packets` may be views. */
-export type MediaSink = (track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number) => void;
+/**
+ * Media out of the session: `track` is the SDP media index; `packets` may be views. RTP comes in
+ * sequence order; `newSource`: its first packet begins a new source (SSRC change, restart).
+ */
+export type MediaSink = (track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number, newSource: boolean) => void;
 
 export interface TrackReceiverOptions {
   track: CameraTrack;
@@ -34,6 +39,11 @@ export interface TrackReceiverOptions {
   now?: () => number;
   /** UDP only: where datagrams read in one poll pass are gathered (default: the process's one). */
   readRun?: ReadRun;
+  /** Reorder window: packets held for a gap (default 32) and how long (default 100 ms). */
+  reorderPackets?: number;
+  reorderDelayMs?: number;
+  /** RTP arrived at `receivedAt` (time moved: the session lets the other tracks give up old gaps). */
+  onRtp?: (from: TrackReceiver, receivedAt: number) => void;
 }
 
 function plainAddress(a: string): string {
@@ -41,7 +51,6 @@ function plainAddress(a: string): string {
 }
 
 export class TrackReceiver implements ReadRunMember {
-  readonly stats: ReceptionStats;
   packets = 0;
   bytes = 0;
   lastPacketAt: number | undefined;
@@ -49,14 +58,24 @@ export class TrackReceiver implements ReadRunMember {
   private readonly now: () => number;
   private strayWarned = false;
   private closed = false;
-  /** UDP: RTP datagrams read in this poll pass, not yet handed to the sink (ReadRun). */
-  private queuedRtp: Uint8Array[] = [];
-  private queuedAt = 0;
+  private readonly receiver: RtpReceiver;
+  /** UDP: released packets wait for the end of the poll pass (ReadRun). */
+  private queued = false;
 
   constructor(private readonly options: TrackReceiverOptions) {
-    this.stats = new ReceptionStats(options.track.clockRate);
+    this.receiver = new RtpReceiver(
+      { clockRate: options.track.clockRate, maxPackets: options.reorderPackets, maxDelayMs: options.reorderDelayMs },
+      (packets, receivedAt, newSource) => {
+        if (!this.closed) this.options.sink(this.track.index, false, packets, receivedAt, newSource);
+      },
+    );
     this.peers = new Set(options.peers.map(plainAddress));
     this.now = options.now ?? Date.now;
+  }
+
+  /** RFC 3550 reception statistics of the track (every source it had). */
+  get stats(): ReceptionStats {
+    return this.receiver.stats;
   }
 
   get track(): CameraTrack {
@@ -76,11 +95,11 @@ export class TrackReceiver implements ReadRunMember {
       if (!this.fromPeer(rinfo)) return;
       const now = Date.now();
       if (!this.count(msg, now)) return;
-      if (this.queuedRtp.length === 0) {
-        this.queuedAt = now;
+      if (this.receiver.pending && !this.queued) {
+        this.queued = true;
         run.queued(this);
       }
-      this.queuedRtp.push(msg);
+      this.options.onRtp?.(this, now);
     });
     udp.rtcp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       if (this.fromPeer(rinfo)) this.rtcp([msg], Date.now());
@@ -90,36 +109,39 @@ export class TrackReceiver implements ReadRunMember {
     udp.rtcp.on('error', onError);
   }
 
-  /** RTP read together (one TCP read): counted, then handed to the sink as one batch. */
+  /** RTP read together (one TCP read): counted and ordered, then handed to the sink as one batch. */
   rtp(packets: Uint8Array[], receivedAt: number): void {
     let valid = 0;
     for (const p of packets) if (this.count(p, receivedAt)) valid++;
     if (valid === 0) return;
-    this.options.sink(this.track.index, false, packets, receivedAt);
+    this.receiver.flush();
+    this.options.onRtp?.(this, receivedAt);
   }
 
-  /** UDP: the datagrams of this poll pass as one batch, stamped with the first one's arrival. */
+  /** UDP: the packets this poll pass released, as one batch stamped with the first one's arrival. */
   flushQueued(): void {
-    const packets = this.queuedRtp;
-    if (packets.length === 0) return;
-    this.queuedRtp = [];
-    if (!this.closed) this.options.sink(this.track.index, false, packets, this.queuedAt);
+    this.queued = false;
+    this.receiver.flush();
+  }
+
+  /** Time moved on another track: gaps of this one that waited too long are given up. */
+  expire(nowMs: number): void {
+    this.receiver.expire(nowMs);
+    if (!this.queued) this.receiver.flush();
   }
 
   /** Counts one packet at its arrival (jitter needs each packet's own time); false if it is not RTP. */
   private count(p: Uint8Array, receivedAt: number): boolean {
-    // RFC 3550 §5.1: version 2 and a whole fixed header, else it is not RTP for us.
-    if (p.byteLength < RTP_FIXED_HEADER_SIZE || p[0] >> 6 !== RTP_VERSION) return false;
+    if (!this.receiver.receive(p, receivedAt)) return false;
     this.packets++;
     this.bytes += p.byteLength;
     this.lastPacketAt = receivedAt;
-    this.stats.receive(rtpSsrc(p), rtpSequenceNumber(p), rtpTimestamp(p), receivedAt);
     return true;
   }
 
   rtcp(packets: Uint8Array[], receivedAt: number): void {
     for (const p of packets) this.readSenderReports(p, receivedAt);
-    this.options.sink(this.track.index, true, packets, receivedAt);
+    this.options.sink(this.track.index, true, packets, receivedAt, false);
   }
 
   /** Sends an RR for this track (RFC 3550 §6.4.2); also opens NAT pinholes on UDP. */
@@ -140,7 +162,6 @@ export class TrackReceiver implements ReadRunMember {
 
   close(): void {
     this.closed = true;
-    this.queuedRtp = [];
     this.options.udp?.close();
   }
 

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRtpPacket, seqAdd, seqDiff, serializeRtpPacket, timestampDiff, wrapTimestamp } from '@streamgate/protocol-rtp';
 import { h264NalType } from '@streamgate/codec';
-import { aacSdp, allPackets, cameraSdp, decodedFrames, depacketizeVideo, feed, H264_SDP, loadRtpFixture, rewrite, testProcessor } from '@streamgate/packetizer/testing';
+import { aacSdp, allPackets, cameraSdp, decodedFrames, depacketizeVideo, feed, H264_SDP, ingestFor, loadRtpFixture, rewrite, testProcessor } from '@streamgate/packetizer/testing';
 import type { AccessUnitOut } from '../media/access-unit';
 import { SourcePipeline } from './source-pipeline';
 
@@ -25,14 +25,14 @@ describe('SourcePipeline: camera symptoms', () => {
     const p = testProcessor(SourcePipeline, SDP);
     const units = feed(p, 0, swapped);
     assert.deepEqual(naluTypes(units), naluTypes(clean()));
-    assert.equal(p.reception().packetsLost, 0);
+    assert.equal(ingestFor(p).packetsLost, 0);
   });
 
   test('duplicated packets do not duplicate access units', () => {
     const p = testProcessor(SourcePipeline, SDP);
     const units = feed(p, 0, H264.flatMap((b, i) => (i % 3 === 0 ? [b, b] : [b])));
     assert.deepEqual(naluTypes(units), naluTypes(clean()));
-    assert.equal(p.reception().packetsLost, 0);
+    assert.equal(ingestFor(p).packetsLost, 0);
   });
 
   test('a lost FU-A fragment drops only its frame, is counted lost, and the rest still decodes', () => {
@@ -45,7 +45,7 @@ describe('SourcePipeline: camera symptoms', () => {
     const p = testProcessor(SourcePipeline, SDP);
     const units = feed(p, 0, H264.filter((_, i) => i !== lost), { stepMs: 20 });
     assert.equal(units.length, 5);
-    assert.equal(p.reception().packetsLost, 1);
+    assert.equal(ingestFor(p).packetsLost, 1);
     assertContinuous(units);
   });
 

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { AacDecoder, parseRtpPacket, seqDiff, timestampDiff } from '@streamgate/protocol-rtp';
 import { h264NalType, h265NalType } from '@streamgate/codec';
-import { aacSdp, allPackets, cameraSdp, decodedFrames, depacketize, depacketizeVideo, feed, H264_SDP, H265_SDP, loadRtpFixture, loadSdpFixture, TEST_MTU, testProcessor, VideoFormat } from '@streamgate/packetizer/testing';
+import { aacSdp, allPackets, cameraSdp, decodedFrames, depacketize, depacketizeVideo, feed, H264_SDP, H265_SDP, ingestFor, loadRtpFixture, loadSdpFixture, TEST_MTU, testProcessor, VideoFormat } from '@streamgate/packetizer/testing';
 import type { AccessUnitOut } from '../media/access-unit';
 import { SourcePipeline } from './source-pipeline';
 
@@ -54,7 +54,7 @@ describe('SourcePipeline with captured camera packets', () => {
       const aus = depacketizeVideo(allPackets(units), c.format);
       assert.equal(aus.length, c.units);
       assert.equal(decodedFrames(aus, c.format), c.units);
-      assert.equal(p.reception().packetsLost, 0);
+      assert.equal(ingestFor(p).packetsLost, 0);
       assert.equal(p.malformedPackets, 0);
     });
   }
@@ -105,8 +105,8 @@ describe('SourcePipeline with captured camera packets', () => {
     const p = testProcessor(SourcePipeline, loadSdpFixture('dahua-style.sdp'));
     assert.deepEqual(p.unsupportedTracks.map((t) => [t.index, t.media, t.codec]), [[1, 'audio', 'PCMA']]);
     assert.ok(p.ready, 'sprop-parameter-sets in the SDP');
-    assert.deepEqual(p.processBatch({ track: 1, rtcp: false, receivedAt: 0, packets: [new Uint8Array(20)] }), []);
-    assert.deepEqual(p.processBatch({ track: 0, rtcp: true, receivedAt: 0, packets: [new Uint8Array(28)] }), []);
+    assert.deepEqual(p.processBatch({ track: 1, rtcp: false, newSource: true, receivedAt: 0, packets: [new Uint8Array(20)] }), []);
+    assert.deepEqual(p.processBatch({ track: 0, rtcp: true, newSource: false, receivedAt: 0, packets: [new Uint8Array(28)] }), []);
     assert.equal(p.ignoredPackets, 1);
     assert.equal(p.rtcpPackets, 1);
   });

@@ -3,7 +3,8 @@
  * formats (from `source-started`), then its media in; our access units out. No I/O; the
  * service feeds it and publishes what it returns.
  *
- *  RTP (cameras):        per track ReorderBuffer (window, loss, jitter, SSRC changes) →
+ *  RTP (cameras):        in sequence order from ingest's one receiver per track (RtpReceiver:
+ *                        window, loss, jitter, SSRC changes; batches flag a new source) →
  *                        depacketizer (VideoCodec.createDecoder / AacDecoder) → access units
  *  codec units (RTMP):   access units read at the edge by ingest (FlvReader), as they are
  *  then, for both:       VideoTrack / AudioTrack unit stage (parameter sets, clean access unit,
@@ -13,7 +14,7 @@
  * time so audio and video stay roughly aligned. Malformed packets are counted and skipped;
  * nothing a source sends makes `processBatch` / `processUnit` throw.
  */
-import { AacDecodeError, H264DecodeError, H265DecodeError, NalDecoderLimits, OrderedPacket, parseRtpPacket, ReorderBuffer, RtpParseError, Sequencer, TimestampMapper } from '@streamgate/protocol-rtp';
+import { AacDecodeError, H264DecodeError, H265DecodeError, NalDecoderLimits, OrderedPacket, parseRtpPacket, RtpParseError, Sequencer, TimestampMapper } from '@streamgate/protocol-rtp';
 import { AccessUnitOut, AUDIO_TRACK, OutputTrack, VIDEO_TRACK } from '../media/access-unit';
 import type { AccessUnit, AudioConfig, Mpeg4AudioFormat, SdpFormats, UnsupportedTrack, VideoConfig, VideoFormat } from '@streamgate/media';
 import { readSdpFormats } from '@streamgate/media';
@@ -24,7 +25,10 @@ export interface RtpBatchIn {
   /** Media section index in the camera SDP. */
   track: number;
   rtcp: boolean;
+  /** The first packet begins a new source (ingest's receiver decided: SSRC change, restart). */
+  newSource: boolean;
   receivedAt: number;
+  /** In sequence order (ingest's RtpReceiver). */
   packets: readonly Uint8Array[];
 }
 
@@ -43,23 +47,13 @@ export interface SourcePipelineOptions {
    * base per track.
    */
   timelineBase?: (track: OutputTrack) => number;
-  /** Reorder window: packets held for a gap (default 32) and how long (default 100 ms). */
-  reorderPackets?: number;
-  reorderDelayMs?: number;
   /** NAL unit / access unit bounds; defaults DEFAULT_NAL_DECODER_LIMITS (4 MiB, 128, 8 MiB). */
   nalLimits?: NalDecoderLimits;
   /** Told about every malformed packet skipped (for rate-limited logging). */
   onMalformed?: (err: Error) => void;
 }
 
-export interface RtpReceptionStatus {
-  packetsLost: number;
-  /** Largest interarrival jitter of the tracks, seconds. */
-  jitterSeconds: number;
-}
-
 interface TrackSlot {
-  reorder: ReorderBuffer;
   pipeline: VideoTrack | AudioTrack;
   output: OutputTrack;
   started: boolean;
@@ -122,28 +116,11 @@ export class SourcePipeline {
     return this.description?.unsupported ?? [];
   }
 
-  /** Packets held by the reorder buffers (bounded by the window). */
-  get heldPackets(): number {
-    let n = 0;
-    for (const s of this.slots.values()) n += s.reorder.heldPackets;
-    return n;
-  }
-
   /** Bytes held for incomplete NAL units and access units (bounded by the decoder limits). */
   get bufferedBytes(): number {
     let n = 0;
     for (const s of this.slots.values()) n += s.pipeline.bufferedBytes;
     return n;
-  }
-
-  reception(): RtpReceptionStatus {
-    let packetsLost = 0;
-    let jitterSeconds = 0;
-    for (const s of this.slots.values()) {
-      packetsLost += s.reorder.stats.packetsLost;
-      jitterSeconds = Math.max(jitterSeconds, s.reorder.stats.jitterSeconds);
-    }
-    return { packetsLost, jitterSeconds };
   }
 
   /** A new source generation with the camera's SDP. Throws SdpParseError when it is not SDP. */
@@ -161,12 +138,12 @@ export class SourcePipeline {
         this.video = { input: t.index, format: f };
         const mapper = this.mapper(VIDEO_TRACK, f.clockRate, 1, Math.round(f.clockRate / DEFAULT_VIDEO_FPS));
         const pipeline = new VideoTrack({ spec: this.video, sequencer: this.videoSequencer, mapper, maxPayloadSize: this.maxPayloadSize, limits: this.options.nalLimits });
-        this.slots.set(t.index, this.newSlot(f.clockRate, pipeline, VIDEO_TRACK));
+        this.slots.set(t.index, this.newSlot(pipeline, VIDEO_TRACK));
       } else {
         this.audio = { input: t.index, format: f };
         const mapper = this.mapper(AUDIO_TRACK, f.clockRate, 0, ticksPerFrame(f));
         const pipeline = new AudioTrack({ spec: this.audio, sequencer: this.audioSequencer, mapper, maxPayloadSize: this.maxPayloadSize });
-        this.slots.set(t.index, this.newSlot(f.clockRate, pipeline, AUDIO_TRACK));
+        this.slots.set(t.index, this.newSlot(pipeline, AUDIO_TRACK));
       }
     }
   }
@@ -207,20 +184,18 @@ export class SourcePipeline {
       return [];
     }
     const out: AccessUnitOut[] = [];
+    let newSource = batch.newSource;
     for (const bytes of batch.packets) {
-      let ordered: OrderedPacket[];
+      let o: OrderedPacket;
       try {
-        ordered = slot.reorder.push(parseRtpPacket(bytes), batch.receivedAt);
+        o = { packet: parseRtpPacket(bytes), arrivalMs: batch.receivedAt, newSource };
       } catch (err) {
         if (!(err instanceof RtpParseError)) throw err;
         this.malformed(err);
         continue;
       }
-      for (const o of ordered) this.deliver(slot, o, out);
-    }
-    // Time moved for every track: give up their gaps that waited too long.
-    for (const s of this.slots.values()) {
-      if (s !== slot) for (const o of s.reorder.expire(batch.receivedAt)) this.deliver(s, o, out);
+      newSource = false;
+      this.deliver(slot, o, out);
     }
     return out;
   }
@@ -252,9 +227,8 @@ export class SourcePipeline {
     this.options.onMalformed?.(err);
   }
 
-  private newSlot(clockRate: number, pipeline: VideoTrack | AudioTrack, output: OutputTrack): TrackSlot {
-    const reorder = new ReorderBuffer({ clockRate, maxPackets: this.options.reorderPackets, maxDelayMs: this.options.reorderDelayMs });
-    return { reorder, pipeline, output, started: false };
+  private newSlot(pipeline: VideoTrack | AudioTrack, output: OutputTrack): TrackSlot {
+    return { pipeline, output, started: false };
   }
 
   private slot(output: OutputTrack): TrackSlot | undefined {
