@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '@streamgate/platform';
 import { freeTcpPort, freeUdpPortPair, spawnTracked, TrackedProcess, waitFor } from '@streamgate/testing';
 
 /** The compiled tree this benchmark runs from (dist/test/bench/*.js → dist). */
@@ -49,7 +50,8 @@ export async function startAllInOne(env: Record<string, string> = {}, startTimeo
   let ready = false;
   // BENCH_GATEWAY_NODE_ARGS: node options for the gateway alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   // (NODE_OPTIONS refuses --cpu-prof, and would profile the benchmark too).
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  // The options it ships with come first (npm start and the images use the same).
+  const nodeArgs = [...GATEWAY_NODE_FLAGS, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
   const proc = spawnTracked(process.execPath, [...nodeArgs, join(DIST, 'services', 'all-in-one.js')], {
     cwd: dataDir,
     env: {

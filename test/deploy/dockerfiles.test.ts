@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { GATEWAY_NODE_FLAGS } from '@streamgate/platform';
 import { parseDockerfile } from './support/dockerfile';
 import { repoPath } from './support/repo';
 
@@ -85,7 +86,7 @@ for (const [name, spec] of Object.entries(IMAGES)) {
     assert.deepEqual([...exposed].sort(), [...spec.ports].sort());
 
     const cmd = final.instructions.find((i) => i.keyword === 'CMD');
-    assert.deepEqual(cmd && JSON.parse(cmd.args), ['node', spec.main]);
+    assert.deepEqual(cmd && JSON.parse(cmd.args), ['node', ...GATEWAY_NODE_FLAGS, spec.main], 'started with the node options npm start and the benchmarks use');
     assert.ok(existsSync(repoPath(spec.main.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), `${spec.main} has a source file`);
 
     if (!spec.minimal) {
@@ -103,4 +104,9 @@ test('each Dockerfile has its .dockerignore and all are the same', () => {
   for (const name of Object.keys(IMAGES)) {
     assert.equal(readFileSync(repoPath('deploy', 'docker', `${name}.Dockerfile.dockerignore`), 'utf8'), canonical, name);
   }
+});
+
+test('npm start runs the gateway with the same node options as the images (GATEWAY_NODE_FLAGS)', () => {
+  const scripts = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  assert.equal(scripts.start, ['node', ...GATEWAY_NODE_FLAGS, 'tools/start.mjs'].join(' '));
 });

@@ -9,6 +9,7 @@ export * from './config/config-file-reloader';
 export * from './logging/logger';
 export * from './runtime/service';
 export * from './runtime/context';
+export * from './runtime/node-flags';
 export * from './store/file-store';
 export * from './bus/nats-bus';
 export * from './store/redis-store';

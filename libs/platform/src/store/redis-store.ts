@@ -1,4 +1,14 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+
+/**
+ * ioredis, loaded with the first store that needs it: a gateway without REDIS_URL (the
+ * all-in-one) never loads it (≈ 4 MiB of RSS, docs/benchmarks.md).
+ */
+function redisClient(): typeof Redis {
+  // A lazy load cannot be a static import; the type comes from the import above.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('ioredis') as { default: typeof Redis }).default;
+}
 import { ConditionalOptions, SetOptions, StateStore, StoreEntry } from './state-store';
 
 export interface RedisStateStoreOptions {
@@ -31,7 +41,8 @@ export class RedisStateStore implements StateStore {
 
   constructor(options: RedisStateStoreOptions) {
     this.prefix = options.keyPrefix ?? 'streamgate:';
-    this.redis = new Redis(options.url, {
+    const RedisClient = redisClient();
+    this.redis = new RedisClient(options.url, {
       lazyConnect: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
