@@ -11,4 +11,5 @@ export * from './record';
 export * from './metrics-exposition';
 export * from './gst-launch';
 export * from './tcp-relay';
+export * from './interleaved-disorder';
 export * from './mpv-play';

@@ -13,11 +13,20 @@ export interface TcpRelay {
   close(): Promise<void>;
 }
 
+export interface TcpRelayOptions {
+  /**
+   * Rewrites what the server sends, per connection (a fresh function for each): e.g. an
+   * InterleavedDisorder's `push`. Default: the server's own bytes, untouched.
+   */
+  fromServer?: () => (chunk: Buffer) => Buffer[];
+}
+
 /**
  * A loopback TCP relay in front of a real server (an RTSP camera), for fault injection: what
- * goes through it is the server's own bytes, untouched. UDP is not relayed: pull over TCP.
+ * goes through it is the server's own bytes (unless `fromServer` rewrites them). UDP is not
+ * relayed: pull over TCP.
  */
-export async function startTcpRelay(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpRelay> {
+export async function startTcpRelay(targetPort: number, targetHost = '127.0.0.1', options: TcpRelayOptions = {}): Promise<TcpRelay> {
   const pairs = new Set<[Socket, Socket]>();
   let downUntil = 0;
   let relayed = 0;
@@ -40,7 +49,11 @@ export async function startTcpRelay(targetPort: number, targetHost = '127.0.0.1'
       s.on('close', end);
     }
     client.pipe(upstream);
-    upstream.pipe(client);
+    const rewrite = options.fromServer?.();
+    if (rewrite) upstream.on('data', (chunk: Buffer) => {
+      for (const b of rewrite(chunk)) client.write(b);
+    });
+    else upstream.pipe(client);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

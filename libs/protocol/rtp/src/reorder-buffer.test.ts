@@ -239,3 +239,25 @@ describe('ReorderBuffer properties (seeded from the captured tables)', () => {
     }), { seed: 1, numRuns: 300 });
   });
 });
+
+describe('ReorderBuffer retain (packets that are views into a reused buffer)', () => {
+  test('a held packet is kept through `retain`; one released at once is not', () => {
+    const kept: number[] = [];
+    const out: Uint8Array[] = [];
+    const b = new ReorderBuffer({ clockRate: 90000, retain: (p) => {
+      kept.push(rtpSequenceNumber(p));
+      return p.slice();
+    } }, { ordered: (p) => out.push(p) });
+    const reused = new Uint8Array(64);
+    const arrive = (seq: number): void => {
+      const p = pkt(seq);
+      reused.set(p);
+      b.push(reused.subarray(0, p.byteLength), 0);
+      // The caller's buffer is reused for the next read: copy what was released now.
+      for (let i = 0; i < out.length; i++) if (out[i].buffer === reused.buffer) out[i] = out[i].slice();
+    };
+    [1, 3, 2].forEach(arrive);
+    assert.deepEqual(kept, [3], 'only the packet held for the gap');
+    assert.deepEqual(out.map(rtpSequenceNumber), [1, 2, 3]);
+  });
+});

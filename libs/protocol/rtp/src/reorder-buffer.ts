@@ -34,6 +34,12 @@ export interface ReorderBufferOptions {
   maxDropout?: number;
   /** Backward sequence step that means a restart (A.1 MAX_MISORDER). Default 100. */
   maxMisorder?: number;
+  /**
+   * What a packet kept past `push` becomes (held for a gap, or on probation): a caller whose
+   * packets are views into a buffer it reuses (batched UDP receive) copies them here. Packets
+   * released at once are never copied. Default: kept as given.
+   */
+  retain?: (packet: Uint8Array) => Uint8Array;
 }
 
 /** Where a ReorderBuffer releases packets, in sequence order. */
@@ -82,6 +88,7 @@ export class ReorderBuffer {
   private readonly maxDelayMs: number;
   private readonly maxDropout: number;
   private readonly maxMisorder: number;
+  private readonly retain: (packet: Uint8Array) => Uint8Array;
   private ssrc: number | undefined;
   /** The next sequence number to release. */
   private next = 0;
@@ -97,6 +104,7 @@ export class ReorderBuffer {
     this.maxDelayMs = options.maxDelayMs ?? 100;
     this.maxDropout = options.maxDropout ?? 3000;
     this.maxMisorder = options.maxMisorder ?? 100;
+    this.retain = options.retain ?? ((p) => p);
   }
 
   get heldPackets(): number {
@@ -109,16 +117,17 @@ export class ReorderBuffer {
     const ssrc = rtpSsrc(packet);
     const timestamp = rtpTimestamp(packet);
     if (this.ssrc === undefined) {
+      // The first packet is released at once (it is `next`): nothing kept.
       this.begin([{ packet, arrivalMs, seq, ssrc }]);
       return;
     }
     if (ssrc !== this.ssrc) {
-      this.candidate({ packet, arrivalMs, seq, ssrc });
+      this.candidate({ packet: this.retain(packet), arrivalMs, seq, ssrc });
       return;
     }
     const d = seqDiff(this.next, seq);
     if (d < -this.maxMisorder || d >= this.maxDropout) {
-      this.candidate({ packet, arrivalMs, seq, ssrc });
+      this.candidate({ packet: this.retain(packet), arrivalMs, seq, ssrc });
       return;
     }
     if (this.probation.length > 0 && this.probation[0].ssrc === ssrc) this.dropProbation();
@@ -136,10 +145,14 @@ export class ReorderBuffer {
       return;
     }
     this.stats.record(seq, timestamp, arrivalMs);
-    if (d === 0 && this.held.size === 0) {
-      // The next one with nothing waiting (almost every packet): through at once, nothing held.
+    if (d === 0) {
+      // The next one (almost every packet): through at once, never kept; it may complete what is held.
       this.emit(packet, seq, arrivalMs);
       this.next = seqAdd(this.next, 1);
+      if (this.held.size > 0) {
+        this.releaseInOrder();
+        this.expire(arrivalMs);
+      }
       return;
     }
     if (d >= this.maxPackets) {
@@ -147,7 +160,7 @@ export class ReorderBuffer {
       this.releaseAll();
       this.next = seq;
     }
-    this.held.set(seq, { packet, arrivalMs, seq, ssrc });
+    this.held.set(seq, { packet: this.retain(packet), arrivalMs, seq, ssrc });
     this.releaseInOrder();
     this.expire(arrivalMs);
   }

@@ -19,7 +19,7 @@ function rtp(seq: number): Buffer {
   return p;
 }
 
-test('UDP: datagrams read in one poll pass reach the sink as one batch, in order, each counted at arrival', async () => {
+test(`UDP: datagrams read in one poll pass reach the sink as one batch, in order, each counted at arrival`, async () => {
   const pair = await bindUdpPortPair({ host: '127.0.0.1' });
   const camera = createSocket('udp4');
   await new Promise<void>((resolve) => camera.bind(0, '127.0.0.1', resolve));
@@ -104,4 +104,28 @@ test('TCP: a camera restart (new SSRC) inside one read begins its own batch, fla
   receiver.rtp([rtp(100), rtp(101)], 0);
   receiver.rtp([rtp(102), restarted(7), restarted(8)], 40);
   assert.deepEqual(batches, [{ seqs: [100, 101], newSource: true }, { seqs: [102], newSource: false }, { seqs: [7, 8], newSource: true }]);
+});
+
+test('TCP: packets that wait for a gap are kept as copies (a read is a view into a buffer the next read overwrites)', () => {
+  const track = { index: 0, media: 'video', codec: 'H264', payloadType: 96, clockRate: 90_000 } as CameraTrack;
+  const released: Array<{ seq: number; payload: number }> = [];
+  const receiver = new TrackReceiver({
+    track, transport: { lower: 'tcp', channels: [0, 1] }, peers: ['127.0.0.1'],
+    sink: (_t, _rtcp, packets) => {
+      for (const p of packets) released.push({ seq: (p[2] << 8) | p[3], payload: p[12] });
+    },
+    ssrc: 1, cname: 'test', onDebug: () => undefined,
+  });
+  // One shared read buffer, as rtsp-client-connection reads: packet 12 overtakes 11.
+  const read = Buffer.alloc(64);
+  const into = (seq: number, payload: number): Uint8Array => {
+    const p = rtp(seq);
+    p[12] = payload;
+    p.copy(read);
+    return read.subarray(0, p.length);
+  };
+  receiver.rtp([into(10, 0xa0)], 0);
+  receiver.rtp([into(12, 0xc2)], 10);
+  receiver.rtp([into(11, 0xb1)], 20);
+  assert.deepEqual(released, [{ seq: 10, payload: 0xa0 }, { seq: 11, payload: 0xb1 }, { seq: 12, payload: 0xc2 }]);
 });

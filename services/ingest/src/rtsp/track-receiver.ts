@@ -64,7 +64,11 @@ export class TrackReceiver implements ReadRunMember {
 
   constructor(private readonly options: TrackReceiverOptions) {
     this.receiver = new RtpReceiver(
-      { clockRate: options.track.clockRate, maxPackets: options.reorderPackets, maxDelayMs: options.reorderDelayMs },
+      {
+        clockRate: options.track.clockRate, maxPackets: options.reorderPackets, maxDelayMs: options.reorderDelayMs,
+        // Packets are views into a reused read buffer (TCP reads): what waits is copied.
+        retain: (p) => new Uint8Array(p),
+      },
       (packets, receivedAt, newSource) => {
         if (!this.closed) this.options.sink(this.track.index, false, packets, receivedAt, newSource);
       },
