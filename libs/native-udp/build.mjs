@@ -14,7 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const built = join(here, 'build', 'Release', 'udp_fanout.node');
 const copy = join(root, 'dist', 'libs', 'native-udp', 'build', 'Release', 'udp_fanout.node');
-const sources = [join(here, 'src', 'udp_fanout.c'), join(here, 'binding.gyp')];
+const sources = [join(here, 'src', 'udp_fanout.c'), join(here, 'src', 'udp_receive.c'), join(here, 'binding.gyp')];
 
 function skip(reason) {
   // A module left in dist/ by an earlier build would be loaded instead: remove it.

@@ -13,7 +13,9 @@ export const FanoutStop = {
 /** Indices into the `out` Int32Array of `sendFanout` (its length is `resultLength`). */
 export const FanoutResult = { Sent: 0, Failed: 1, Next: 2, Errno: 3, Stop: 4, Messages: 5 } as const;
 
-/** The compiled module (src/udp_fanout.c). */
+export * from './udp-receive';
+
+/** The compiled module (src/udp_fanout.c, src/udp_receive.c). */
 export interface UdpFanoutBinding {
   /** Most packets one `sendFanout` call takes; callers split bigger batches. */
   readonly maxPackets: number;
@@ -39,6 +41,22 @@ export interface UdpFanoutBinding {
     fd: number, packets: readonly Uint8Array[], slots: Uint8Array, destinations: Uint8Array,
     slotsPerReader: number, readers: number, start: number, gso: boolean, out: Int32Array,
   ): void;
+  /** Most datagrams one `receiverRead` takes. */
+  readonly maxReceive: number;
+  /** Bytes of one source address `receiverRead` writes (IPv6; IPv4 v4-mapped). */
+  readonly sourceBytes: number;
+  /**
+   * Watches a duplicate of `fd` (a bound UDP socket) for datagrams: `callback` runs once per
+   * wake-up while any wait. Returns the receiver handle.
+   */
+  receiverStart(fd: number, callback: (status: number) => void): unknown;
+  /**
+   * recvmmsg(2): up to `max` datagrams into `buffer` (datagram i at i × slotBytes), their sizes
+   * into `lengths` (-1: longer than a slot) and senders into `sources`; returns how many.
+   */
+  receiverRead(receiver: unknown, buffer: Uint8Array, slotBytes: number, lengths: Int32Array, sources: Uint8Array, max: number): number;
+  /** Stops watching and closes the duplicate descriptor (idempotent). */
+  receiverStop(receiver: unknown): void;
 }
 
 export type UdpFanoutLoad = { binding: UdpFanoutBinding; path: string } | { binding: undefined; reason: string };

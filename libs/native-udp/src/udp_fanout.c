@@ -425,6 +425,9 @@ static void free_state(napi_env env, void* data, void* hint) {
   free(data);
 }
 
+// The receive half (udp_receive.c).
+napi_status udp_receive_init(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
   state_t* state = calloc(1, sizeof(state_t));
   if (!state || napi_set_instance_data(env, state, free_state, NULL) != napi_ok) {
@@ -447,6 +450,7 @@ static napi_value init(napi_env env, napi_value exports) {
     napi_value v;
     if (napi_create_int32(env, limits[i].value, &v) != napi_ok || napi_set_named_property(env, exports, limits[i].name, v) != napi_ok) return NULL;
   }
+  if (udp_receive_init(env, exports) != napi_ok) return NULL;
   return exports;
 }
 

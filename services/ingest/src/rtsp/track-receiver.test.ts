@@ -19,7 +19,7 @@ function rtp(seq: number): Buffer {
   return p;
 }
 
-test(`UDP: datagrams read in one poll pass reach the sink as one batch, in order, each counted at arrival`, async () => {
+for (const batchedUdp of [true, false]) test(`UDP (${batchedUdp ? 'native recvmmsg' : 'node:dgram'}): datagrams read in one poll pass reach the sink as one batch, in order, each counted at arrival`, async () => {
   const pair = await bindUdpPortPair({ host: '127.0.0.1' });
   const camera = createSocket('udp4');
   await new Promise<void>((resolve) => camera.bind(0, '127.0.0.1', resolve));
@@ -31,10 +31,11 @@ test(`UDP: datagrams read in one poll pass reach the sink as one batch, in order
       assert.equal(rtcp, false);
       batches.push({ track: t, seqs: packets.map((p) => (p[2] << 8) | p[3]) });
     },
-    ssrc: 1, cname: 'test', onDebug: () => undefined, readRun: new ReadRun(),
+    ssrc: 1, cname: 'test', onDebug: () => undefined, readRun: new ReadRun(), batchedUdp,
   });
   try {
     receiver.listen();
+    assert.equal(receiver.batchedUdp, batchedUdp, 'native module built (npm run build)');
     // Sent in one tick: all queued at the receiving socket before its next poll.
     const sent = [10, 11, 12, 13, 14];
     for (const seq of sent) camera.send(rtp(seq), pair.rtpPort, '127.0.0.1');
@@ -50,7 +51,8 @@ test(`UDP: datagrams read in one poll pass reach the sink as one batch, in order
     assert.equal(receiver.stats.packetsLost, 0);
     // After close, nothing queued is handed on.
     camera.send(rtp(15), pair.rtpPort, '127.0.0.1');
-    await once(pair.rtp, 'message');
+    if (batchedUdp) await new Promise<void>((resolve) => camera.send(rtp(16), pair.rtpPort, '127.0.0.1', () => resolve()));
+    else await once(pair.rtp, 'message');
     receiver.close();
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(batches.flatMap((b) => b.seqs), sent);

@@ -9,6 +9,7 @@ import type { RemoteInfo } from 'node:dgram';
 import {
   ReceptionStats, RtcpError, RtcpPacketType, RtpReceiver, ntpMiddle32, parseSenderReport, splitCompound,
 } from '@streamgate/protocol-rtp';
+import { BatchedReceive, startBatchedReceive } from '@streamgate/native-udp';
 import type { CameraTrack } from './camera-description';
 
 import { buildReceiverReportCompound } from './receiver-report';
@@ -44,6 +45,11 @@ export interface TrackReceiverOptions {
   reorderDelayMs?: number;
   /** RTP arrived at `receivedAt` (time moved: the session lets the other tracks give up old gaps). */
   onRtp?: (from: TrackReceiver, receivedAt: number) => void;
+  /**
+   * UDP: read RTP in batches through the native module (one recvmmsg per wake-up) when it is
+   * built; false keeps node:dgram's per-datagram 'message' events. Default true.
+   */
+  batchedUdp?: boolean;
 }
 
 function plainAddress(a: string): string {
@@ -61,12 +67,14 @@ export class TrackReceiver implements ReadRunMember {
   private readonly receiver: RtpReceiver;
   /** UDP: released packets wait for the end of the poll pass (ReadRun). */
   private queued = false;
+  /** UDP read in batches (native): packets are views into a reused buffer until handed on. */
+  private batched: BatchedReceive | undefined;
 
   constructor(private readonly options: TrackReceiverOptions) {
     this.receiver = new RtpReceiver(
       {
         clockRate: options.track.clockRate, maxPackets: options.reorderPackets, maxDelayMs: options.reorderDelayMs,
-        // Packets are views into a reused read buffer (TCP reads): what waits is copied.
+        // Packets are views into a reused read buffer (TCP reads, batched UDP): what waits is copied.
         retain: (p) => new Uint8Array(p),
       },
       (packets, receivedAt, newSource) => {
@@ -82,6 +90,11 @@ export class TrackReceiver implements ReadRunMember {
     return this.receiver.stats;
   }
 
+  /** UDP RTP is read in batches by the native module. */
+  get batchedUdp(): boolean {
+    return this.batched !== undefined;
+  }
+
   get track(): CameraTrack {
     return this.options.track;
   }
@@ -94,8 +107,11 @@ export class TrackReceiver implements ReadRunMember {
   listen(): void {
     const udp = this.options.udp;
     if (!udp) return;
+    if (this.options.batchedUdp !== false) {
+      this.batched = startBatchedReceive(udp.rtp, this.options.peers.map(plainAddress), (datagrams, receivedAt) => this.datagrams(datagrams, receivedAt));
+    }
     const run = this.options.readRun ?? UDP_READ_RUN;
-    udp.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+    if (!this.batched) udp.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       if (!this.fromPeer(rinfo)) return;
       const now = Date.now();
       if (!this.count(msg, now)) return;
@@ -111,6 +127,15 @@ export class TrackReceiver implements ReadRunMember {
     const onError = (err: Error): void => this.options.onDebug(`UDP socket error on track ${this.track.index}: ${err.message}`);
     udp.rtp.on('error', onError);
     udp.rtcp.on('error', onError);
+  }
+
+  /** UDP, native: the datagrams of one wake-up (views into a reused buffer), handed on before returning. */
+  private datagrams(datagrams: Uint8Array[], receivedAt: number): void {
+    this.rtp(datagrams, receivedAt);
+    if (!this.strayWarned && (this.batched?.strays ?? 0) > 0) {
+      this.strayWarned = true;
+      this.options.onDebug(`ignoring UDP packets on track ${this.track.index} that are not from the camera`);
+    }
   }
 
   /** RTP read together (one TCP read): counted and ordered, then handed to the sink as one batch. */
@@ -166,6 +191,7 @@ export class TrackReceiver implements ReadRunMember {
 
   close(): void {
     this.closed = true;
+    this.batched?.stop();
     this.options.udp?.close();
   }
 
