@@ -42,6 +42,10 @@ if (files.length === 0) {
 // when the run ends, so nothing outlives the run.
 const pidsDir = mkdtempSync(join(tmpdir(), 'streamgate-test-pids-'));
 process.env.STREAMGATE_TEST_PIDS = pidsDir;
+// Test peers' TCP ports are claimed here for the whole run (libs/testing freeTcpPort), so two
+// files running side by side are never handed the same port.
+const portsDir = mkdtempSync(join(tmpdir(), 'streamgate-test-ports-'));
+process.env.STREAMGATE_TEST_PORTS = portsDir;
 
 function killLeftovers() {
   let killed = 0;
@@ -66,6 +70,7 @@ function killLeftovers() {
     }
   }
   rmSync(pidsDir, { recursive: true, force: true });
+  rmSync(portsDir, { recursive: true, force: true });
   if (killed > 0) console.log(`killed ${killed} test peer process(es) left running by their test files`);
 }
 

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { pythonHelperPath, SYSTEM_PYTHON } from './python-helper';
 import { spawnTracked, TrackedProcess, waitFor, withTimeout } from './processes';
+import { freeTcpPort } from './ports';
 
 export interface GstRtspServerOptions {
   /** Mount names; each is an independent camera at rtsp://127.0.0.1:<port>/<mount>. */
@@ -120,7 +121,10 @@ export async function startGstRtspServer(options: GstRtspServerOptions = {}): Pr
     if (e.event === 'video-stalled') stalls++;
     for (const l of listeners) l();
   };
-  const proc = spawnTracked(SYSTEM_PYTHON, [pythonHelperPath('gst_rtsp_server.py'), ...toArgs(options)], {
+  // A port from the test allocator, not port 0: one the kernel picks may be another test file's
+  // camera port, free only while that camera is down (ports.ts).
+  const args = ['--port', String(await freeTcpPort()), ...toArgs(options)];
+  const proc = spawnTracked(SYSTEM_PYTHON, [pythonHelperPath('gst_rtsp_server.py'), ...args], {
     onStdout: (chunk) => {
       pending += chunk;
       const lines = pending.split('\n');
