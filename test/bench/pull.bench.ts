@@ -8,7 +8,8 @@
  * issue #16's peer) over the same window, so every ratio comes from one run (`--peer none` skips it).
  *
  *   npm run build && node dist/test/bench/pull.bench.js [--cameras 1,10,50] [--transports tcp,udp]
- *     [--window 20] [--settle 8] [--readers 3] [--per-server 25] [--peer ffmpeg|none] [--out FILE]
+ *     [--window 20] [--settle 8] [--readers 3] [--per-server 25] [--mounts N]
+ *     [--peer ffmpeg|none] [--out FILE]
  */
 import { emitReport, log, runBench } from './bench-run';
 import { cpus, tmpdir } from 'node:os';
@@ -29,6 +30,8 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '8' },
     readers: { type: 'string', default: '3' },
     'per-server': { type: 'string', default: '25' },
+    /** GStreamer mounts the cameras share (default: one per camera); see CameraServers. */
+    mounts: { type: 'string' },
     'clip-seconds': { type: 'string', default: '120' },
     'video-kbps': { type: 'string', default: '900' },
     'no-audio': { type: 'boolean', default: false },
@@ -113,10 +116,14 @@ async function measure(gw: GatewayProcess, cams: CameraServers, transport: Trans
   const failed = (loaded.results ?? []).filter((r) => r.status === 'failed');
   if (failed.length) throw new Error(`POST /api/config/streams: ${failed.length} failed, first: ${failed[0].reason}`);
   const addedAt = Date.now();
+  let last = new Map<string, StreamStatus>();
   await waitFor(async () => {
-    const st = await statuses(gw, nameSet);
-    return [...st.values()].filter((s) => s.playing).length === n ? true : undefined;
-  }, 30_000 + n * 1000, `${n} cameras playing`, 500);
+    last = await statuses(gw, nameSet);
+    return [...last.values()].filter((s) => s.playing).length === n ? true : undefined;
+  }, 30_000 + n * 1000, `${n} cameras playing`, 500).catch((e: unknown) => {
+    const waiting = [...last.values()].filter((s) => !s.playing);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}: ${n - waiting.length} playing; first waiting: ${JSON.stringify(waiting[0] ?? null)}`);
+  });
   log(`  ${n} cameras playing after ${((Date.now() - addedAt) / 1000).toFixed(1)} s`);
   const readers: RtspReader[] = [];
   for (const name of names.slice(0, readerCount)) {
@@ -267,7 +274,7 @@ async function environment(clip: TestClip, cams: CameraServers): Promise<string>
   const p = clip.params;
   return [
     `- machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}; ${ffmpeg}; ${gst}; streamgate ${rev}`,
-    `- cameras: ${cams.names.length} mounts on ${cams.servers.length} GStreamer RTSP server process(es) (python helper --file, shared media), ` +
+    `- cameras: ${cams.names.length} RTSP sessions on ${cams.mounts.length} mounts of ${cams.servers.length} GStreamer RTSP server process(es) (python helper --file, shared media), ` +
       `${p.width}x${p.height}@${p.fps} H.264 High (${p.bframes} B-frames, GOP ${p.gop}) at ${p.videoBitrateKbps} kbit/s` +
       `${p.audio ? ' + AAC-LC 128 kbit/s' : ''}, ${p.seconds} s clip played from the start for each step`,
     `- gateway: node dist/services/all-in-one.js, cameras added in one POST /api/config/streams with transport tcp or udp; ` +
@@ -285,7 +292,7 @@ async function main(): Promise<void> {
     videoBitrateKbps: Number(args['video-kbps']), cacheDir: join(tmpdir(), 'streamgate-bench-clips'), timeoutMs: 600_000,
   });
   const maxCams = Math.max(...cameraCounts);
-  const cams = await CameraServers.start(maxCams, Number(args['per-server']), clip.mp4, audio);
+  const cams = await CameraServers.start(maxCams, Number(args['per-server']), clip.mp4, audio, args.mounts ? Number(args.mounts) : maxCams);
   const rows: PullRow[] = [];
   const notes: string[] = [];
   let gw: GatewayProcess | undefined;
