@@ -58,13 +58,15 @@ describe('startBatchedReceive (recvmmsg)', () => {
     const socket = await bound();
     const stranger = await bound();
     const got: number[] = [];
-    const r = startBatchedReceive(socket, ['127.0.0.2', '::1'], (datagrams) => got.push(datagrams.length));
+    const told: number[] = [];
+    const r = startBatchedReceive(socket, ['127.0.0.2', '::1'], (datagrams) => got.push(datagrams.length), { onStrays: (n) => told.push(n) });
     assert.ok(r);
     try {
       for (let i = 0; i < 5; i++) stranger.send(new Uint8Array(20), socket.address().port, '127.0.0.1');
       await until(() => r.strays === 5);
       assert.equal(r.strays, 5);
       assert.deepEqual(got, []);
+      assert.equal(told.reduce((a, n) => a + n, 0), 5, 'every dropped datagram is told to the caller');
     } finally {
       r.stop();
       stranger.close();
@@ -109,7 +111,7 @@ describe('startBatchedReceive (recvmmsg)', () => {
   it('STREAMGATE_NATIVE_UDP=off keeps node:dgram (undefined: the caller listens for messages)', async () => {
     const socket = await bound();
     try {
-      assert.equal(startBatchedReceive(socket, ['127.0.0.1'], () => undefined, { STREAMGATE_NATIVE_UDP: 'off' }), undefined);
+      assert.equal(startBatchedReceive(socket, ['127.0.0.1'], () => undefined, { env: { STREAMGATE_NATIVE_UDP: 'off' } }), undefined);
     } finally {
       socket.close();
     }

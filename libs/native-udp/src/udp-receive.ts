@@ -5,7 +5,7 @@
  * (or the socket's descriptor) callers keep dgram's 'message' events.
  */
 import type { Socket } from 'node:dgram';
-import { isIPv4, isIPv6 } from 'node:net';
+import { addressBytes } from '@streamgate/access';
 import { UdpFanoutBinding, loadUdpFanout } from './index';
 
 /** Largest UDP payload: no datagram is ever cut (pages of the slots are touched only as used). */
@@ -38,27 +38,15 @@ function buffers(binding: UdpFanoutBinding): SharedBuffers {
   return shared;
 }
 
-/** An IP literal as the module writes senders: 16 bytes, IPv4 v4-mapped. */
+/** An IP literal as the module writes senders: 16 bytes, IPv4 v4-mapped (RFC 4291 §2.5.5.2). */
 export function sourceAddressBytes(address: string): Uint8Array | undefined {
-  const plain = address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
-  const out = new Uint8Array(16);
-  if (isIPv4(plain)) {
-    out[10] = 0xff;
-    out[11] = 0xff;
-    plain.split('.').forEach((o, i) => (out[12 + i] = Number(o)));
-    return out;
-  }
-  if (!isIPv6(plain)) return undefined;
-  const [head, tail] = plain.split('::') as [string, string | undefined];
-  const groups = (part: string | undefined): number[] => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const all = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  all.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 0xff;
-  });
-  return out;
+  const bytes = addressBytes(address);
+  if (!bytes || bytes.length === 16) return bytes;
+  const mapped = new Uint8Array(16);
+  mapped[10] = 0xff;
+  mapped[11] = 0xff;
+  mapped.set(bytes, 12);
+  return mapped;
 }
 
 function sameSource(sources: Uint8Array, at: number, allowed: readonly Uint8Array[]): boolean {
@@ -82,12 +70,19 @@ function dgramHandle(socket: Socket): DgramHandle | undefined {
   return record?.handle ?? undefined;
 }
 
+export interface BatchedReceiveOptions {
+  /** Told once per wake-up that dropped datagrams (their count since the last call). */
+  onStrays?: (count: number) => void;
+  /** Where STREAMGATE_NATIVE_UDP is read (tests). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Moves `socket`'s reading to batched native receives, keeping datagrams from `peers` (IP
  * literals) only. Undefined when that cannot be done here: callers listen for 'message'.
  */
-export function startBatchedReceive(socket: Socket, peers: readonly string[], onBatch: DatagramBatch, env: NodeJS.ProcessEnv = process.env): BatchedReceive | undefined {
-  const binding = loadUdpFanout(env).binding;
+export function startBatchedReceive(socket: Socket, peers: readonly string[], onBatch: DatagramBatch, options: BatchedReceiveOptions = {}): BatchedReceive | undefined {
+  const binding = loadUdpFanout(options.env ?? process.env).binding;
   const handle = dgramHandle(socket);
   if (!binding || typeof binding.receiverStart !== 'function' || !handle || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.recvStop !== 'function') return undefined;
   const allowed = peers.map(sourceAddressBytes).filter((a): a is Uint8Array => a !== undefined);
@@ -104,11 +99,12 @@ export function startBatchedReceive(socket: Socket, peers: readonly string[], on
       const datagrams: Uint8Array[] = [];
       for (let i = 0; i < n; i++) {
         const length = b.lengths[i];
-        if (length < 0 || !sameSource(b.sources, i * 16, allowed)) {
-          strays++;
-          continue;
-        }
+        if (length < 0 || !sameSource(b.sources, i * 16, allowed)) continue;
         datagrams.push(b.buffer.subarray(i * SLOT_BYTES, i * SLOT_BYTES + length));
+      }
+      if (datagrams.length < n) {
+        strays += n - datagrams.length;
+        options.onStrays?.(n - datagrams.length);
       }
       if (datagrams.length > 0) onBatch(datagrams, receivedAt);
       if (n < max) return;

@@ -19,6 +19,43 @@ function rtp(seq: number): Buffer {
   return p;
 }
 
+for (const batchedUdp of [true, false]) test(`UDP (${batchedUdp ? 'native recvmmsg' : 'node:dgram'}): RTP from a sender that is not the camera is dropped, uncounted, and said once`, async () => {
+  const pair = await bindUdpPortPair({ host: '127.0.0.1' });
+  const camera = createSocket('udp4');
+  const stranger = createSocket('udp4');
+  await new Promise<void>((resolve) => camera.bind(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => stranger.bind(0, '127.0.0.2', resolve));
+  const seqs: number[] = [];
+  const debug: string[] = [];
+  const track = { index: 1, media: 'video', codec: 'H264', payloadType: 96, clockRate: 90_000 } as CameraTrack;
+  const receiver = new TrackReceiver({
+    track, transport: { lower: 'udp', serverPorts: [camera.address().port, camera.address().port + 1] }, udp: pair, peers: ['127.0.0.1'],
+    sink: (_t, rtcp, packets) => {
+      if (!rtcp) seqs.push(...packets.map((p) => (p[2] << 8) | p[3]));
+    },
+    ssrc: 1, cname: 'test', onDebug: (m) => debug.push(m), readRun: new ReadRun(), batchedUdp,
+  });
+  try {
+    receiver.listen();
+    assert.equal(receiver.batchedUdp, batchedUdp, 'native module built (npm run build)');
+    // The stranger injects packets that would fill the camera's sequence space.
+    for (const seq of [100, 101, 102]) stranger.send(rtp(seq), pair.rtpPort, '127.0.0.1');
+    for (const seq of [103, 104]) stranger.send(rtp(seq), pair.rtpPort, '127.0.0.1');
+    for (const seq of [1, 2, 3]) camera.send(rtp(seq), pair.rtpPort, '127.0.0.1');
+    const deadline = Date.now() + 5000;
+    while ((seqs.length < 3 || debug.length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(seqs, [1, 2, 3], 'only the camera\'s packets reach the sink');
+    assert.equal(receiver.packets, 3);
+    const warnings = debug.filter((m) => m.includes('not the camera'));
+    assert.equal(warnings.length, 1, `said once: ${JSON.stringify(debug)}`);
+  } finally {
+    receiver.close();
+    camera.close();
+    stranger.close();
+  }
+});
+
 for (const batchedUdp of [true, false]) test(`UDP (${batchedUdp ? 'native recvmmsg' : 'node:dgram'}): datagrams read in one poll pass reach the sink as one batch, in order, each counted at arrival`, async () => {
   const pair = await bindUdpPortPair({ host: '127.0.0.1' });
   const camera = createSocket('udp4');

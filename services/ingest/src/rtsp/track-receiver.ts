@@ -108,7 +108,9 @@ export class TrackReceiver implements ReadRunMember {
     const udp = this.options.udp;
     if (!udp) return;
     if (this.options.batchedUdp !== false) {
-      this.batched = startBatchedReceive(udp.rtp, this.options.peers.map(plainAddress), (datagrams, receivedAt) => this.datagrams(datagrams, receivedAt));
+      this.batched = startBatchedReceive(udp.rtp, [...this.peers], (datagrams, receivedAt) => this.rtp(datagrams, receivedAt), {
+        onStrays: () => this.warnStray('another sender'),
+      });
     }
     const run = this.options.readRun ?? UDP_READ_RUN;
     if (!this.batched) udp.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
@@ -127,15 +129,6 @@ export class TrackReceiver implements ReadRunMember {
     const onError = (err: Error): void => this.options.onDebug(`UDP socket error on track ${this.track.index}: ${err.message}`);
     udp.rtp.on('error', onError);
     udp.rtcp.on('error', onError);
-  }
-
-  /** UDP, native: the datagrams of one wake-up (views into a reused buffer), handed on before returning. */
-  private datagrams(datagrams: Uint8Array[], receivedAt: number): void {
-    this.rtp(datagrams, receivedAt);
-    if (!this.strayWarned && (this.batched?.strays ?? 0) > 0) {
-      this.strayWarned = true;
-      this.options.onDebug(`ignoring UDP packets on track ${this.track.index} that are not from the camera`);
-    }
   }
 
   /** RTP read together (one TCP read): counted and ordered, then handed to the sink as one batch. */
@@ -197,11 +190,15 @@ export class TrackReceiver implements ReadRunMember {
 
   private fromPeer(rinfo: RemoteInfo): boolean {
     if (this.peers.has(plainAddress(rinfo.address))) return true;
-    if (!this.strayWarned) {
-      this.strayWarned = true;
-      this.options.onDebug(`ignoring UDP packets from ${rinfo.address}:${rinfo.port} on track ${this.track.index} (not the camera)`);
-    }
+    this.warnStray(`${rinfo.address}:${rinfo.port}`);
     return false;
+  }
+
+  /** Datagrams from a sender that is not the camera are dropped; said once per track. */
+  private warnStray(from: string): void {
+    if (this.strayWarned) return;
+    this.strayWarned = true;
+    this.options.onDebug(`ignoring UDP packets from ${from} on track ${this.track.index} (not the camera)`);
   }
 
   private readSenderReports(packet: Uint8Array, receivedAt: number): void {
