@@ -31,6 +31,14 @@ export interface UdpDestination {
   readonly sockaddr: Uint8Array;
 }
 
+/** A readers array as the sender uses it, built when the array is first sent to. */
+interface PreparedReaders {
+  /** `MAX_NATIVE_TRACKS` sockaddr slots per reader, in the readers' order. */
+  readonly destinations: Uint8Array;
+  /** Track id → how many of the readers take it (the bytes a batch sends). */
+  readonly takers: ReadonlyMap<number, number>;
+}
+
 /**
  * The UDP readers of every stream, served by batched sends from one socket bound to the shared
  * RTP port: for each batch of access units, one sendmmsg(2) carries every datagram to every
@@ -46,7 +54,7 @@ export interface UdpDestination {
 export class UdpFanout implements FanoutGroup {
   private readonly out: Int32Array;
   private readonly members = new WeakMap<FanoutReader, ReadonlyMap<number, UdpDestination>>();
-  private readonly prepared = new WeakMap<readonly FanoutReader[], Uint8Array>();
+  private readonly prepared = new WeakMap<readonly FanoutReader[], PreparedReaders>();
   private fd: number;
 
   private constructor(
@@ -119,11 +127,9 @@ export class UdpFanout implements FanoutGroup {
       const n = this.maxPacketsPerCall;
       for (let i = 0; i < flat.packets.length; i += n) this.sendNative(flat.packets.slice(i, i + n), flat.tracks.subarray(i, i + n), readers);
     }
+    // Per track, not per reader: a batch to 200 readers is not 200 map lookups.
     let bytes = 0;
-    for (const reader of readers) {
-      const tracks = this.members.get(reader);
-      if (tracks) for (const track of tracks.keys()) bytes += flat.bytesByTrack.get(track) ?? 0;
-    }
+    for (const [track, readerCount] of this.prepare(readers).takers) bytes += readerCount * (flat.bytesByTrack.get(track) ?? 0);
     return bytes;
   }
 
@@ -135,7 +141,7 @@ export class UdpFanout implements FanoutGroup {
   }
 
   private sendNative(packets: Uint8Array[], tracks: Uint8Array, readers: readonly FanoutReader[]): void {
-    const destinations = this.destinationsOf(readers);
+    const destinations = this.prepare(readers).destinations;
     const out = this.out;
     let start = 0;
     for (;;) {
@@ -176,21 +182,24 @@ export class UdpFanout implements FanoutGroup {
     this.counted('queued', queued);
   }
 
-  /** Every reader's destination slots, built once per readers array. */
-  private destinationsOf(readers: readonly FanoutReader[]): Uint8Array {
-    let destinations = this.prepared.get(readers);
-    if (destinations) return destinations;
+  /** Every reader's destination slots and how many readers take each track, built once per readers array. */
+  private prepare(readers: readonly FanoutReader[]): PreparedReaders {
+    let prepared = this.prepared.get(readers);
+    if (prepared) return prepared;
     const slot = this.binding.destinationBytes;
     const stride = MAX_NATIVE_TRACKS * slot;
-    destinations = new Uint8Array(readers.length * stride);
+    const destinations = new Uint8Array(readers.length * stride);
+    const takers = new Map<number, number>();
     readers.forEach((reader, r) => {
       const tracks = this.members.get(reader);
       if (!tracks) return;
       for (const [track, destination] of tracks) {
+        takers.set(track, (takers.get(track) ?? 0) + 1);
         if (track < MAX_NATIVE_TRACKS) destinations.set(destination.sockaddr, r * stride + track * slot);
       }
     });
-    this.prepared.set(readers, destinations);
-    return destinations;
+    prepared = { destinations, takers };
+    this.prepared.set(readers, prepared);
+    return prepared;
   }
 }
