@@ -5,11 +5,13 @@
  * Measures the gateway's CPU per camera (/proc utime+stime), RSS, and loss from the gateway's
  * own status (packets_lost vs packets_received) and from a few RtspReaders on the republished
  * streams. After each step the same cameras are pulled by N ffmpeg processes (`-c copy -f null`,
- * issue #16's peer) over the same window, so every ratio comes from one run (`--peer none` skips it).
+ * issue #16's peer) over the same window, so every ratio comes from one run (`--peer none` skips it);
+ * `--peer ffmpeg,node` also measures the Node read floor (node-read-floor.ts: one Node process
+ * that only reads the same sessions).
  *
  *   npm run build && node dist/test/bench/pull.bench.js [--cameras 1,10,50] [--transports tcp,udp]
  *     [--window 20] [--settle 8] [--readers 3] [--per-server 25] [--mounts N]
- *     [--peer ffmpeg|none] [--out FILE]
+ *     [--peer ffmpeg[,node]|none] [--out FILE]
  */
 import { emitReport, log, runBench } from './bench-run';
 import { cpus, tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import { firstLine, GatewayProcess, sourceRevision, startAllInOne } from './gate
 import { cpuSeconds, machineBusyPct, machineJiffies, rssMiB, sampleRss } from './proc-stats';
 import { summarizeWindow } from './reader-fleet';
 import { FfmpegPullers } from './ffmpeg-pullers';
+import { spawnTracked, TrackedProcess } from '@streamgate/testing';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,7 +49,9 @@ const transports = args.transports.split(',').filter((t): t is Transport => t ==
 const windowSec = Number(args.window);
 const settleSec = Number(args.settle);
 const readerCount = Number(args.readers);
-const withPeer = args.peer === 'ffmpeg';
+const peerNames = args.peer.split(',').filter((p): p is PeerName => p === 'ffmpeg' || p === 'node');
+const withPeer = peerNames.length > 0;
+type PeerName = 'ffmpeg' | 'node';
 
 interface StreamStatus {
   name: string;
@@ -77,11 +82,16 @@ interface PullRow {
   readerMbps: number;
   camerasCpuPct: number;
   machineBusyPct: number;
-  peer?: PeerRow;
+  peers: PeerRow[];
 }
 
-/** The same cameras pulled by N ffmpeg processes (`-c copy -f null`), right after the gateway's step. */
+/**
+ * The same cameras pulled right after the gateway's step: by N ffmpeg processes (`-c copy -f
+ * null`), or read by one Node process that does nothing else (the floor).
+ */
 interface PeerRow {
+  name: PeerName;
+  /** Processes (ffmpeg) or sessions (node) still pulling at the end of the window. */
   running: number;
   cpuPct: number;
   missedPackets: number;
@@ -172,10 +182,11 @@ async function measure(gw: GatewayProcess, cams: CameraServers, transport: Trans
     log(`  ${e instanceof Error ? e.message : String(e)} (${cams.sessions()} left)`);
   });
   await delay(2000);
-  const peer = withPeer ? await measurePeer(cams, transport, names) : undefined;
+  const peers: PeerRow[] = [];
+  for (const p of peerNames) peers.push(await measurePeer(p, cams, transport, names));
 
   return {
-    peer,
+    peers,
     transport,
     cameras: n,
     playing: [...s1.values()].filter((s) => s.playing).length,
@@ -203,14 +214,40 @@ async function waitSessions(cams: CameraServers, n: number, ms: number): Promise
   });
 }
 
-async function measurePeer(cams: CameraServers, transport: Transport, names: string[]): Promise<PeerRow> {
-  const pullers = FfmpegPullers.start(names.map((n) => cams.url(n)), transport);
+/** A peer pulling the same cameras: its processes, and how many of them (or their sessions) still pull. */
+interface RunningPeer {
+  pids: number[];
+  missed(): number;
+  running(): number;
+  stop(): Promise<void>;
+}
+
+async function startPeer(name: PeerName, urls: string[], transport: Transport): Promise<RunningPeer> {
+  if (name === 'ffmpeg') {
+    const pullers = FfmpegPullers.start(urls, transport);
+    return { pids: pullers.pids, missed: () => pullers.missedPackets(), running: () => urls.length - pullers.exited(), stop: () => pullers.stop() };
+  }
+  const floor: TrackedProcess = spawnTracked(process.execPath, [join(__dirname, 'node-read-floor.js'), '--transport', transport, ...urls]);
+  const opened = await waitFor(() => /open (\d+) failed (\d+)/.exec(floor.stdout()) ?? (floor.child.exitCode !== null ? [] : undefined), 30_000 + urls.length * 500, 'the Node read floor to open its sessions', 250);
+  if (opened.length === 0) throw new Error(`node-read-floor exited: ${floor.stderr().slice(-500)}`);
+  return {
+    pids: [floor.pid],
+    missed: () => 0,
+    running: () => (floor.child.exitCode === null ? Number(opened[1]) : 0),
+    stop: async () => {
+      await floor.kill(5000);
+    },
+  };
+}
+
+async function measurePeer(name: PeerName, cams: CameraServers, transport: Transport, names: string[]): Promise<PeerRow> {
+  const peer = await startPeer(name, names.map((n) => cams.url(n)), transport);
   try {
     await waitSessions(cams, names.length, 30_000 + names.length * 500);
     await delay(settleSec * 1000);
-    const pids = pullers.pids;
+    const pids = peer.pids;
     const c0 = sumCpu(pids);
-    const missed0 = pullers.missedPackets();
+    const missed0 = peer.missed();
     const m0 = machineJiffies();
     const t0 = performance.now();
     await delay(windowSec * 1000);
@@ -218,16 +255,17 @@ async function measurePeer(cams: CameraServers, transport: Transport, names: str
     const cpu = sumCpu(pids) - c0;
     const rss = pids.reduce((a, pid) => a + rssMiB(pid), 0) / pids.length;
     const row: PeerRow = {
-      running: names.length - pullers.exited(),
+      name,
+      running: peer.running(),
       cpuPct: (100 * cpu) / elapsed,
-      missedPackets: pullers.missedPackets() - missed0,
+      missedPackets: peer.missed() - missed0,
       rssMiBPerProcess: rss,
       machineBusyPct: machineBusyPct(m0, machineJiffies()),
     };
-    log(`  ffmpeg peer: CPU ${row.cpuPct.toFixed(1)} % (${(row.cpuPct / names.length).toFixed(2)} % per camera), ${row.running} running, ${row.missedPackets} packets missed`);
+    log(`  ${name} peer: CPU ${row.cpuPct.toFixed(1)} % (${(row.cpuPct / names.length).toFixed(2)} % per camera), ${row.running} running, ${row.missedPackets} packets missed`);
     return row;
   } finally {
-    await pullers.stop();
+    await peer.stop();
     await waitSessions(cams, 0, 20_000);
     await delay(2000);
   }
@@ -251,18 +289,24 @@ function table(rows: PullRow[]): string {
   return [...head, ...lines].join('\n');
 }
 
-/** Gateway beside the ffmpeg peer at each step: the issue's "CPU per camera ≤ 1.0× ffmpeg's". */
+/**
+ * Gateway beside the ffmpeg peer at each step (the issue's "CPU per camera ≤ 1.0× ffmpeg's"),
+ * and the Node read floor when it ran: reading alone, as a share of ffmpeg's whole cost.
+ */
 function peerTable(rows: PullRow[]): string {
   const head = [
-    '| transport | cameras | streamgate CPU per camera, % of a core | ffmpeg CPU per camera, % of a core | streamgate ÷ ffmpeg | streamgate loss % | ffmpeg missed packets (running) | streamgate RSS per camera MiB (above idle) | ffmpeg RSS per process MiB |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| transport | cameras | streamgate CPU per camera, % of a core | ffmpeg CPU per camera, % of a core | streamgate ÷ ffmpeg | Node read floor per camera, % of a core | floor ÷ ffmpeg | streamgate loss % | ffmpeg missed packets (running) | streamgate RSS per camera MiB (above idle) | ffmpeg RSS per process MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  const lines = rows.filter((r) => r.peer).map((r) => {
-    const p = r.peer as PeerRow;
+  const lines = rows.filter((r) => r.peers.length > 0).map((r) => {
+    const ffmpeg = r.peers.find((p) => p.name === 'ffmpeg');
+    const node = r.peers.find((p) => p.name === 'node');
     const sg = (r.cpuPct - r.idleCpuPct) / r.cameras;
-    const ff = p.cpuPct / r.cameras;
-    return `| ${r.transport} | ${r.cameras} | ${f(sg, 2)} | ${f(ff, 2)} | **${f(sg / ff, 2)}** | ${f(r.lossPct, 3)} | ${p.missedPackets} (${p.running}/${r.cameras}) | ` +
-      `${f((r.rssPeakMiB - r.idleRssMiB) / r.cameras, 2)} | ${f(p.rssMiBPerProcess, 1)} |`;
+    const ff = ffmpeg ? ffmpeg.cpuPct / r.cameras : NaN;
+    const fl = node ? node.cpuPct / r.cameras : NaN;
+    return `| ${r.transport} | ${r.cameras} | ${f(sg, 2)} | ${f(ff, 2)} | **${f(sg / ff, 2)}** | ${f(fl, 2)}${node ? ` (${node.running}/${r.cameras})` : ''} | ${f(fl / ff, 2)} | ` +
+      `${f(r.lossPct, 3)} | ${ffmpeg ? `${ffmpeg.missedPackets} (${ffmpeg.running}/${r.cameras})` : '–'} | ` +
+      `${f((r.rssPeakMiB - r.idleRssMiB) / r.cameras, 2)} | ${ffmpeg ? f(ffmpeg.rssMiBPerProcess, 1) : '–'} |`;
   });
   return [...head, ...lines].join('\n');
 }
@@ -279,7 +323,8 @@ async function environment(clip: TestClip, cams: CameraServers): Promise<string>
       `${p.audio ? ' + AAC-LC 128 kbit/s' : ''}, ${p.seconds} s clip played from the start for each step`,
     `- gateway: node dist/services/all-in-one.js, cameras added in one POST /api/config/streams with transport tcp or udp; ` +
       `${readerCount} RtspReader(s) (TCP) on the first republished streams; window ${windowSec} s after all cameras play + ${settleSec} s`,
-    ...(withPeer ? [`- peer, right after each gateway step against the same cameras: N × ffmpeg -rtsp_transport tcp|udp -i rtsp://… -c copy -f null - (CPU summed over the processes, same window and settling)`] : []),
+    ...(peerNames.includes('ffmpeg') ? [`- peer, right after each gateway step against the same cameras: N × ffmpeg -rtsp_transport tcp|udp -i rtsp://… -c copy -f null - (CPU summed over the processes, same window and settling)`] : []),
+    ...(peerNames.includes('node') ? [`- Node read floor, after that: one node process (test/bench/node-read-floor.ts) holding one RtspReader session per camera over the same transport, reading and counting RTP only (same window and settling)`] : []),
   ].join('\n');
 }
 
