@@ -60,3 +60,21 @@ test('in-process routes of a subject published to before follow later subscribes
   assert.throws(() => bus.publish('media..out', new Uint8Array(1)));
   await bus.close();
 });
+
+test('in-process: what handlers publish while messages are delivered comes after them, in publish order', async () => {
+  const bus = new InProcessBus();
+  const order: string[] = [];
+  bus.subscribe('a.*', (m) => {
+    order.push(m.subject);
+    if (m.subject === 'a.1') bus.publish('a.3', new Uint8Array([3]));
+  });
+  bus.publish('a.1', new Uint8Array([1]));
+  bus.publish('a.2', new Uint8Array([2]));
+  await bus.flush();
+  assert.deepEqual(order, ['a.1', 'a.2', 'a.3']);
+  // A later publish is delivered too (the queue was left empty).
+  bus.publish('a.4', new Uint8Array([4]));
+  await bus.flush();
+  assert.deepEqual(order, ['a.1', 'a.2', 'a.3', 'a.4']);
+  await bus.close();
+});

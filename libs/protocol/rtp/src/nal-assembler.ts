@@ -11,8 +11,11 @@ import { complete, DecodeResult, DepacketizerStats } from './decode-result';
  */
 export type NalPayload =
   | { kind: 'nalus'; nalus: Uint8Array[] }
-  /** One fragment; `header` is the reconstructed NAL unit header, taken from the start fragment. */
+  /** One fragment; `header` is the reconstructed NAL unit header, read from the start fragment only (NO_FU_HEADER on the others). */
   | { kind: 'fragment'; start: boolean; end: boolean; header: Uint8Array; data: Uint8Array };
+
+/** The header of a fragment that does not start its NAL unit: unused, so not made per packet. */
+export const NO_FU_HEADER: Uint8Array = new Uint8Array(0);
 
 export interface NalAccessUnit {
   /** RTP timestamp of the access unit. */

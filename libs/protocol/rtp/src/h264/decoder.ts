@@ -11,7 +11,7 @@
  */
 import type { RtpPacket } from '../packet/rtp-packet';
 import { DecodeResult, DepacketizerStats } from '../decode-result';
-import { NalAccessUnit, NalAssembler, NalDecoderLimits, NalPayload } from '../nal-assembler';
+import { NalAccessUnit, NalAssembler, NalDecoderLimits, NalPayload, NO_FU_HEADER } from '../nal-assembler';
 import { H264DecodeError } from './errors';
 import { H264NalType } from '@streamgate/codec';
 
@@ -48,7 +48,8 @@ export function parseH264Payload(payload: Uint8Array, seq?: number): NalPayload 
       const fu = payload[1];
       const start = (fu & 0x80) !== 0;
       const end = (fu & 0x40) !== 0;
-      const header = new Uint8Array([(payload[0] & 0xe0) | (fu & 0x1f)]);
+      // Only a start fragment's header is used (NalAssembler): the others get none, not a new buffer each.
+      const header = start ? new Uint8Array([(payload[0] & 0xe0) | (fu & 0x1f)]) : NO_FU_HEADER;
       return { kind: 'fragment', start, end, header, data: payload.subarray(FU_A_HEADER) };
     }
     case H264NalType.StapB:

@@ -9,7 +9,7 @@
  */
 import type { RtpPacket } from '../packet/rtp-packet';
 import { DecodeResult, DepacketizerStats } from '../decode-result';
-import { NalAccessUnit, NalAssembler, NalDecoderLimits, NalPayload } from '../nal-assembler';
+import { NalAccessUnit, NalAssembler, NalDecoderLimits, NalPayload, NO_FU_HEADER } from '../nal-assembler';
 import { H265DecodeError } from './errors';
 import { H265NalType } from '@streamgate/codec';
 
@@ -47,8 +47,10 @@ export function parseH265Payload(payload: Uint8Array, seq?: number): NalPayload 
       if (fuType === H265NalType.AggregationPacket || fuType === H265NalType.FragmentationUnit) {
         throw new H265DecodeError(`FU carrying type ${fuType}`, seq);
       }
-      const header = new Uint8Array([(payload[0] & 0x81) | (fuType << 1), payload[1]]);
-      return { kind: 'fragment', start: (fu & 0x80) !== 0, end: (fu & 0x40) !== 0, header, data: payload.subarray(FU_HEADER) };
+      const start = (fu & 0x80) !== 0;
+      // Only a start fragment's header is used (NalAssembler).
+      const header = start ? new Uint8Array([(payload[0] & 0x81) | (fuType << 1), payload[1]]) : NO_FU_HEADER;
+      return { kind: 'fragment', start, end: (fu & 0x40) !== 0, header, data: payload.subarray(FU_HEADER) };
     }
     default:
       throw new H265DecodeError(`unsupported payload type ${type}`, seq);
