@@ -61,6 +61,10 @@ export class AacEncoder {
 
   /** The same packets written once into one buffer, RFC 4571-framed after `headroom` bytes (FramedRtpWriter). */
   encodeFramed(aus: readonly Uint8Array[], timestamp: number, headroom = 0): FramedRtpPackets {
+    if (aus.length === 1) {
+      const single = this.encodeSingle(aus[0], timestamp, headroom);
+      if (single) return single;
+    }
     const plan = this.plan(aus, timestamp);
     let size = headroom;
     for (const p of plan) size += framedRtpByteLength(payloadSize(p));
@@ -71,6 +75,27 @@ export class AacEncoder {
       });
       writePayload(p, writer.buffer, at);
     }
+    return writer.done();
+  }
+
+  /**
+   * One AU that fits one packet, the packetizer's case (an AAC frame per access unit), written
+   * without a plan; undefined when it needs one (fragments) or is refused by it.
+   */
+  private encodeSingle(au: Uint8Array, timestamp: number, headroom: number): FramedRtpPackets | undefined {
+    const size = AU_HEADERS_LENGTH + AU_HEADER + au.byteLength;
+    if (au.byteLength === 0 || au.byteLength > MAX_AU_SIZE || size > this.maxPayloadSize) return undefined;
+    const writer = new FramedRtpWriter(headroom + framedRtpByteLength(size), headroom);
+    const at = writer.begin(size, {
+      marker: true, payloadType: this.payloadType, sequenceNumber: this.sequencer.nextSequenceNumber(), timestamp: wrapTimestamp(timestamp), ssrc: this.sequencer.ssrc,
+    });
+    const b = writer.buffer;
+    // AU-headers-length: one 16-bit header (16 bits); the header: size << 3 | index 0.
+    b[at] = 0;
+    b[at + 1] = AU_HEADER * 8;
+    b[at + 2] = au.byteLength >> 5;
+    b[at + 3] = (au.byteLength & 0x1f) << 3;
+    b.set(au, at + AU_HEADERS_LENGTH + AU_HEADER);
     return writer.done();
   }
 
