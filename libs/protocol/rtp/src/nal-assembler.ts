@@ -168,8 +168,12 @@ export class NalAssembler {
 }
 
 /** Collect the parts, copy once (never concat per fragment). */
+/** A reassembled NAL unit: every byte is written, so its memory need not be zeroed first. */
 function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
+  // Node's pool for small sizes, no zero fill for any; a plain Uint8Array over it, so that a
+  // consumer's slice() is still a copy (Buffer's is a view).
+  const pooled = Buffer.allocUnsafe(size);
+  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, size);
   let pos = 0;
   for (const p of parts) {
     out.set(p, pos);

@@ -56,7 +56,7 @@ export class VideoTrack {
     this.encoder = this.codec.createEncoder({ sequencer: options.sequencer, payloadType: VIDEO_PAYLOAD_TYPE, maxPayloadSize: options.maxPayloadSize });
     for (const kind of this.codec.parameterSets) {
       const set = options.spec.format.parameterSets[kind];
-      if (set) this.sets[kind] = set.slice();
+      if (set) this.sets[kind] = new Uint8Array(set);
     }
     this.configValue = buildVideoConfig(this.codec, this.sets);
   }
@@ -137,7 +137,8 @@ export class VideoTrack {
 
   private updateParameterSet(kind: ParameterSetKind, nalu: Uint8Array): void {
     if (equalBytes(this.sets[kind], nalu)) return;
-    this.sets[kind] = nalu.slice();
+    // A copy: the NAL unit may be a view into a pooled read (a Buffer, whose slice() is a view too).
+    this.sets[kind] = new Uint8Array(nalu);
     const config = buildVideoConfig(this.codec, this.sets);
     if (!config || sameVideoConfig(config, this.configValue)) return;
     this.configValue = config;
