@@ -90,12 +90,15 @@ export function videoCodec(name: VideoCodecName): VideoCodec {
   return name === 'H264' ? H264 : H265;
 }
 
-/** A complete configuration from parameter sets (copied: inputs are views into bus messages). */
+/**
+ * A complete configuration from parameter sets (copied: inputs are views into bus messages or
+ * pooled reads, Buffers among them, whose slice() would be a view: `new Uint8Array(view)` copies).
+ */
 export function buildVideoConfig(codec: VideoCodec, sets: ParameterSets): VideoConfig | undefined {
   const { vps, sps, pps } = sets;
   if (!sps || !pps || (codec.parameterSets.includes('vps') && !vps)) return undefined;
-  const config: VideoConfig = { codec: codec.name, sps: sps.slice(), pps: pps.slice() };
-  if (vps && codec.parameterSets.includes('vps')) config.vps = vps.slice();
+  const config: VideoConfig = { codec: codec.name, sps: new Uint8Array(sps), pps: new Uint8Array(pps) };
+  if (vps && codec.parameterSets.includes('vps')) config.vps = new Uint8Array(vps);
   const info = codec.info(config.sps);
   if (info) config.info = info;
   return config;

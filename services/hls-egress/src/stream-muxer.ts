@@ -183,9 +183,9 @@ export class StreamMuxer {
     const changed = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => b !== undefined && (a === undefined || Buffer.compare(a, b) !== 0);
     if (!changed(p.sps, found.sps) && !changed(p.pps, found.pps) && !changed(p.vps, found.vps)) return this.initVersion;
     const before = { ...p };
-    if (found.sps) p.sps = found.sps.slice();
-    if (found.pps) p.pps = found.pps.slice();
-    if (found.vps) p.vps = found.vps.slice();
+    if (found.sps) p.sps = new Uint8Array(found.sps);
+    if (found.pps) p.pps = new Uint8Array(found.pps);
+    if (found.vps) p.vps = new Uint8Array(found.vps);
     const seg = this.segmenter;
     const fresh = this.inits.size === 0 || !seg || (seg.segmentsProduced === 0 && seg.building === undefined);
     if (!this.buildInit(fresh ? this.initVersion : this.initVersion + 1)) {

@@ -57,7 +57,7 @@ export function audioFormatOfFlv(asc: Uint8Array): Mpeg4AudioFormat {
     const parsed = parseAudioSpecificConfig(asc);
     return {
       media: 'audio', codec: 'MPEG4-GENERIC', payloadType: FLV_AUDIO_PAYLOAD_TYPE, clockRate: parsed.sampleRate,
-      asc: asc.slice(), parsed, sizeLength: 13, indexLength: 3, indexDeltaLength: 3,
+      asc: new Uint8Array(asc), parsed, sizeLength: 13, indexLength: 3, indexDeltaLength: 3,
     };
   } catch (err) {
     if (err instanceof AudioSpecificConfigError) throw new FlvFormatError(err.message);
@@ -67,6 +67,6 @@ export function audioFormatOfFlv(asc: Uint8Array): Mpeg4AudioFormat {
 
 function copies(sets: Record<string, Uint8Array | undefined>): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};
-  for (const [k, v] of Object.entries(sets)) if (v) out[k] = v.slice();
+  for (const [k, v] of Object.entries(sets)) if (v) out[k] = new Uint8Array(v);
   return out;
 }

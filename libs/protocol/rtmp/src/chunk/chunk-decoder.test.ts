@@ -78,6 +78,24 @@ describe('ChunkDecoder: ffmpeg 5.1 publish capture', () => {
   });
 });
 
+describe('ChunkDecoder: what it keeps between pushes', () => {
+  test('is a copy: a caller that reads into one reused Buffer gets the same messages', () => {
+    const expected = new ChunkDecoder().push(ffmpegChunks).map((m) => [...summary(m), Buffer.from(m.payload).toString('hex')]);
+    // One read buffer for every read, as a connection reading into a shared buffer has it.
+    const read = Buffer.alloc(1000);
+    const dec = new ChunkDecoder();
+    const got: (number | string)[][] = [];
+    for (let i = 0; i < ffmpegChunks.byteLength; i += 700) {
+      const n = Math.min(700, ffmpegChunks.byteLength - i);
+      read.set(ffmpegChunks.subarray(i, i + n));
+      // Messages completed by this read are used now (their payloads may be views of it).
+      for (const m of dec.push(read.subarray(0, n))) got.push([...summary(m), Buffer.from(m.payload).toString('hex')]);
+      read.fill(0xee);
+    }
+    assert.deepEqual(got, expected);
+  });
+});
+
 describe('ChunkDecoder: header forms (spec §5.3.1)', () => {
   test('fmt 1, 2 and 3 apply deltas; fmt 3 after fmt 0 reuses the fmt 0 timestamp as delta', () => {
     const p = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

@@ -122,7 +122,7 @@ export class ChunkDecoder {
       if (this.current && this.chunkRemaining === 0) this.complete(this.current, EMPTY, out);
     }
     // Only a partial header (at most 18 bytes) is kept between pushes.
-    this.tail = off < buf.byteLength ? buf.slice(off) : EMPTY;
+    this.tail = off < buf.byteLength ? new Uint8Array(buf.subarray(off)) : EMPTY;
     return out;
   }
 
@@ -205,8 +205,9 @@ export class ChunkDecoder {
       if (this.buffered > this.maxBufferedBytes) {
         throw new RtmpChunkError(`more than ${this.maxBufferedBytes} bytes of incomplete messages`, this.currentCsid);
       }
-      // Copied: the caller owns `buf`; the parts are joined once when the message completes.
-      cs.parts.push(piece.slice());
+      // Copied: the caller owns `buf` (and may reuse it); the parts are joined once when the
+      // message completes. `new Uint8Array(view)` copies; a Buffer's slice() would not.
+      cs.parts.push(new Uint8Array(piece));
       if (this.chunkRemaining === 0) this.current = undefined;
     }
     return off + n;
