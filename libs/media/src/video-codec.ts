@@ -3,7 +3,7 @@
  * RFC 7798) for the packetizer: NAL unit types, parameter sets, keyframes, and the matching
  * RTP decoder/encoder. Everything above works on NAL units through this.
  */
-import { DecodeResult, DepacketizerStats, FramedRtpPackets, H264Decoder, H264Encoder, H265Decoder, H265Encoder, NalAccessUnit, NalDecoderLimits, RtpPacket, Sequencer } from '@streamgate/protocol-rtp';
+import { ByteAllocator, DecodeResult, DepacketizerStats, FramedRtpPackets, H264Decoder, H264Encoder, H265Decoder, H265Encoder, NalAccessUnit, NalDecoderLimits, RtpPacket, Sequencer } from '@streamgate/protocol-rtp';
 import { H264NalType, H264SpsError, H265NalType, H265SpsError, h264IsKeyframe, h264LevelName, h264ProfileName, h265IsKeyframe, h265LevelName, h265ProfileName, parseH264Sps, parseH265Sps } from '@streamgate/codec';
 import type { ParameterSetKind, ParameterSets, VideoCodecName, VideoConfig, VideoInfo } from './format/format';
 
@@ -34,7 +34,7 @@ export interface VideoCodec {
   /** Profile, level and size from the SPS; undefined when it does not parse. */
   info(sps: Uint8Array): VideoInfo | undefined;
   createDecoder(limits?: NalDecoderLimits): NalDepacketizer;
-  createEncoder(options: { sequencer: Sequencer; payloadType: number; maxPayloadSize: number }): NalPacketizer;
+  createEncoder(options: { sequencer: Sequencer; payloadType: number; maxPayloadSize: number; allocate?: ByteAllocator }): NalPacketizer;
 }
 
 /** An SPS that does not parse leaves the info unknown; the stream still flows. */

@@ -7,7 +7,7 @@
  */
 import { Subjects } from '@streamgate/contracts';
 import type { FrameCodec, PacketizerStatus, SourceKind, StreamDescription, TrackStatus } from '@streamgate/contracts';
-import { Sequencer, TimelineContinuity } from '@streamgate/protocol-rtp';
+import { BufferSlab, Sequencer, TimelineContinuity } from '@streamgate/protocol-rtp';
 import { aacObjectTypeName } from '@streamgate/codec';
 import { SourcePipeline } from './pipeline/source-pipeline';
 import { GopCache, GopCacheLimits } from '@streamgate/media';
@@ -76,6 +76,8 @@ export class StreamState {
     const audioSequencer = new Sequencer({ ssrc: identity.ssrc[AUDIO_TRACK], initialSequenceNumber: resumed(this.handedOver[AUDIO_TRACK]) });
     this.pipeline = new SourcePipeline({
       maxPayloadSize: options.maxPayloadSize, videoSequencer, audioSequencer, timelineBase: (track) => identity.timelineBase[track], onMalformed: options.onMalformed,
+      // The stream's units live about a GOP (its cache, readers): cut from its own slabs.
+      allocate: new BufferSlab().allocate,
     });
     this.gop = new GopCache<Uint8Array>(options.gop, (envelope) => envelope.byteLength);
     this.sessionId = String(Math.floor(Math.random() * 1e15));

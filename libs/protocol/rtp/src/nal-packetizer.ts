@@ -6,7 +6,7 @@
  * packet of the access unit. Only the header bytes differ per codec: `NalPayloadScheme`.
  */
 import type { RtpPacket } from './packet/rtp-packet';
-import { FramedRtpPackets, FramedRtpWriter, framedRtpByteLength } from './packet/framed-rtp';
+import { ByteAllocator, FramedRtpPackets, FramedRtpWriter, framedRtpByteLength } from './packet/framed-rtp';
 import type { Sequencer } from './sequencer';
 
 export interface NalPayloadScheme {
@@ -32,6 +32,8 @@ export interface NalPacketizerOptions {
   maxPayloadSize?: number;
   /** Aggregate consecutive small NAL units. Default false. */
   aggregate?: boolean;
+  /** Where `encodeFramed` buffers come from (e.g. a stream's BufferSlab). Default: a new one each. */
+  allocate?: ByteAllocator;
 }
 
 const AGGREGATED_SIZE_FIELD = 2;
@@ -41,8 +43,10 @@ export class NalPacketizer {
   private readonly payloadType: number;
   readonly maxPayloadSize: number;
   private readonly aggregate: boolean;
+  private readonly allocate: ByteAllocator | undefined;
 
   constructor(private readonly scheme: NalPayloadScheme, options: NalPacketizerOptions) {
+    this.allocate = options.allocate;
     this.sequencer = options.sequencer;
     this.payloadType = options.payloadType ?? 96;
     this.maxPayloadSize = options.maxPayloadSize ?? 1400;
@@ -75,7 +79,7 @@ export class NalPacketizer {
     const plan = this.plan(nalus);
     let size = headroom;
     for (const p of plan) size += framedRtpByteLength(this.payloadSize(p));
-    const writer = new FramedRtpWriter(size, headroom);
+    const writer = new FramedRtpWriter(size, headroom, this.allocate);
     for (let i = 0; i < plan.length; i++) {
       const p = plan[i];
       const at = writer.begin(this.payloadSize(p), {

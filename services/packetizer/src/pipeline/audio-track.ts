@@ -4,7 +4,7 @@
  * frame each) in, one access unit per AAC frame out, repacketized as AAC-hbr with our SSRC,
  * sequence numbers and payload budget, timestamps through the mapper.
  */
-import { AacDecoder, AacEncoder, OrderedPacket, Sequencer, TimestampMapper } from '@streamgate/protocol-rtp';
+import { AacDecoder, AacEncoder, ByteAllocator, OrderedPacket, Sequencer, TimestampMapper } from '@streamgate/protocol-rtp';
 import { ACCESS_UNIT_HEADROOM } from '@streamgate/contracts';
 import { AccessUnitOut, AUDIO_PAYLOAD_TYPE, AUDIO_TRACK } from '../media/access-unit';
 import type { AccessUnit, AudioConfig, Mpeg4AudioFormat } from '@streamgate/media';
@@ -15,6 +15,8 @@ export interface AudioTrackOptions {
   sequencer: Sequencer;
   mapper: TimestampMapper;
   maxPayloadSize: number;
+  /** Where packetized units are written (the stream's BufferSlab). Default: a new buffer each. */
+  allocate?: ByteAllocator;
 }
 
 /** RFC 3640 AAC-hbr sizeLength 13: the largest AU our encoder can describe. */
@@ -36,7 +38,7 @@ export class AudioTrack {
   constructor(private readonly options: AudioTrackOptions) {
     this.frameTicks = ticksPerFrame(options.spec.format);
     this.decoder = this.createDecoder();
-    this.encoder = new AacEncoder({ sequencer: options.sequencer, payloadType: AUDIO_PAYLOAD_TYPE, maxPayloadSize: options.maxPayloadSize, samplesPerFrame: this.frameTicks });
+    this.encoder = new AacEncoder({ sequencer: options.sequencer, payloadType: AUDIO_PAYLOAD_TYPE, maxPayloadSize: options.maxPayloadSize, samplesPerFrame: this.frameTicks, allocate: options.allocate });
   }
 
   get config(): AudioConfig {

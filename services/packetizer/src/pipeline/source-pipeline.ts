@@ -14,7 +14,7 @@
  * time so audio and video stay roughly aligned. Malformed packets are counted and skipped;
  * nothing a source sends makes `processBatch` / `processUnit` throw.
  */
-import { AacDecodeError, H264DecodeError, H265DecodeError, NalDecoderLimits, OrderedPacket, parseRtpPacket, RtpParseError, Sequencer, TimestampMapper } from '@streamgate/protocol-rtp';
+import { AacDecodeError, ByteAllocator, H264DecodeError, H265DecodeError, NalDecoderLimits, OrderedPacket, parseRtpPacket, RtpParseError, Sequencer, TimestampMapper } from '@streamgate/protocol-rtp';
 import { AccessUnitOut, AUDIO_TRACK, OutputTrack, VIDEO_TRACK } from '../media/access-unit';
 import type { AccessUnit, AudioConfig, Mpeg4AudioFormat, SdpFormats, UnsupportedTrack, VideoConfig, VideoFormat } from '@streamgate/media';
 import { readSdpFormats } from '@streamgate/media';
@@ -51,6 +51,8 @@ export interface SourcePipelineOptions {
   nalLimits?: NalDecoderLimits;
   /** Told about every malformed packet skipped (for rate-limited logging). */
   onMalformed?: (err: Error) => void;
+  /** Where packetized units are written (the stream's BufferSlab). Default: a new buffer each. */
+  allocate?: ByteAllocator;
 }
 
 interface TrackSlot {
@@ -137,12 +139,12 @@ export class SourcePipeline {
       if (f.media === 'video') {
         this.video = { input: t.index, format: f };
         const mapper = this.mapper(VIDEO_TRACK, f.clockRate, 1, Math.round(f.clockRate / DEFAULT_VIDEO_FPS));
-        const pipeline = new VideoTrack({ spec: this.video, sequencer: this.videoSequencer, mapper, maxPayloadSize: this.maxPayloadSize, limits: this.options.nalLimits });
+        const pipeline = new VideoTrack({ spec: this.video, sequencer: this.videoSequencer, mapper, maxPayloadSize: this.maxPayloadSize, limits: this.options.nalLimits, allocate: this.options.allocate });
         this.slots.set(t.index, this.newSlot(pipeline, VIDEO_TRACK));
       } else {
         this.audio = { input: t.index, format: f };
         const mapper = this.mapper(AUDIO_TRACK, f.clockRate, 0, ticksPerFrame(f));
-        const pipeline = new AudioTrack({ spec: this.audio, sequencer: this.audioSequencer, mapper, maxPayloadSize: this.maxPayloadSize });
+        const pipeline = new AudioTrack({ spec: this.audio, sequencer: this.audioSequencer, mapper, maxPayloadSize: this.maxPayloadSize, allocate: this.options.allocate });
         this.slots.set(t.index, this.newSlot(pipeline, AUDIO_TRACK));
       }
     }

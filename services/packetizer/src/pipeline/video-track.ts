@@ -12,7 +12,7 @@
  *  - maps timestamps through the track's TimestampMapper and repacketizes with our SSRC,
  *    sequence numbers and payload budget (oversized camera NAL units become FU-A/FU).
  */
-import { FramedRtpPackets, H264EncodeError, H265EncodeError, NalAccessUnit, NalDecoderLimits, OrderedPacket, Sequencer, TimestampMapper } from '@streamgate/protocol-rtp';
+import { ByteAllocator, FramedRtpPackets, H264EncodeError, H265EncodeError, NalAccessUnit, NalDecoderLimits, OrderedPacket, Sequencer, TimestampMapper } from '@streamgate/protocol-rtp';
 import { ACCESS_UNIT_HEADROOM } from '@streamgate/contracts';
 import { AccessUnitOut, VIDEO_PAYLOAD_TYPE, VIDEO_TRACK } from '../media/access-unit';
 import {
@@ -27,6 +27,8 @@ export interface VideoTrackOptions {
   mapper: TimestampMapper;
   maxPayloadSize: number;
   limits?: NalDecoderLimits;
+  /** Where packetized units are written (the stream's BufferSlab). Default: a new buffer each. */
+  allocate?: ByteAllocator;
 }
 
 export interface VideoTrackCounters {
@@ -53,7 +55,7 @@ export class VideoTrack {
   constructor(private readonly options: VideoTrackOptions) {
     this.codec = videoCodec(options.spec.format.codec);
     this.decoder = this.codec.createDecoder(options.limits);
-    this.encoder = this.codec.createEncoder({ sequencer: options.sequencer, payloadType: VIDEO_PAYLOAD_TYPE, maxPayloadSize: options.maxPayloadSize });
+    this.encoder = this.codec.createEncoder({ sequencer: options.sequencer, payloadType: VIDEO_PAYLOAD_TYPE, maxPayloadSize: options.maxPayloadSize, allocate: options.allocate });
     for (const kind of this.codec.parameterSets) {
       const set = options.spec.format.parameterSets[kind];
       if (set) this.sets[kind] = new Uint8Array(set);

@@ -5,7 +5,7 @@
  * AU, i.e. all but non-final fragments.
  */
 import type { RtpPacket } from '../packet/rtp-packet';
-import { FramedRtpPackets, FramedRtpWriter, framedRtpByteLength } from '../packet/framed-rtp';
+import { ByteAllocator, FramedRtpPackets, FramedRtpWriter, framedRtpByteLength } from '../packet/framed-rtp';
 import type { Sequencer } from '../sequencer';
 import { wrapTimestamp } from '../sequence';
 import { AacEncodeError } from './errors';
@@ -18,6 +18,8 @@ export interface AacEncoderOptions {
   maxPayloadSize?: number;
   /** RTP clock ticks per AU. Default 1024. */
   samplesPerFrame?: number;
+  /** Where `encodeFramed` buffers come from (e.g. a stream's BufferSlab). Default: a new one each. */
+  allocate?: ByteAllocator;
 }
 
 const AU_HEADERS_LENGTH = 2;
@@ -30,8 +32,10 @@ export class AacEncoder {
   private readonly payloadType: number;
   private readonly maxPayloadSize: number;
   private readonly samplesPerFrame: number;
+  private readonly allocate: ByteAllocator | undefined;
 
   constructor(options: AacEncoderOptions) {
+    this.allocate = options.allocate;
     this.sequencer = options.sequencer;
     this.payloadType = options.payloadType ?? 97;
     this.maxPayloadSize = options.maxPayloadSize ?? 1400;
@@ -68,7 +72,7 @@ export class AacEncoder {
     const plan = this.plan(aus, timestamp);
     let size = headroom;
     for (const p of plan) size += framedRtpByteLength(payloadSize(p));
-    const writer = new FramedRtpWriter(size, headroom);
+    const writer = new FramedRtpWriter(size, headroom, this.allocate);
     for (const p of plan) {
       const at = writer.begin(payloadSize(p), {
         marker: p.marker, payloadType: this.payloadType, sequenceNumber: this.sequencer.nextSequenceNumber(), timestamp: p.timestamp, ssrc: this.sequencer.ssrc,
@@ -85,7 +89,7 @@ export class AacEncoder {
   private encodeSingle(au: Uint8Array, timestamp: number, headroom: number): FramedRtpPackets | undefined {
     const size = AU_HEADERS_LENGTH + AU_HEADER + au.byteLength;
     if (au.byteLength === 0 || au.byteLength > MAX_AU_SIZE || size > this.maxPayloadSize) return undefined;
-    const writer = new FramedRtpWriter(headroom + framedRtpByteLength(size), headroom);
+    const writer = new FramedRtpWriter(headroom + framedRtpByteLength(size), headroom, this.allocate);
     const at = writer.begin(size, {
       marker: true, payloadType: this.payloadType, sequenceNumber: this.sequencer.nextSequenceNumber(), timestamp: wrapTimestamp(timestamp), ssrc: this.sequencer.ssrc,
     });

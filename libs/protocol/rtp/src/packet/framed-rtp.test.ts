@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hexToBytes, PacketFixture } from '@streamgate/protocol-rtp/testing';
 import { parseRtpPacket, RtpPacket, RtpWriteError, serializeRtpPacket } from './rtp-packet';
-import { FramedRtpWriter, MAX_FRAMED_PACKET_SIZE } from './framed-rtp';
+import { ByteAllocator, FramedRtpWriter, MAX_FRAMED_PACKET_SIZE } from './framed-rtp';
+import { BufferSlab } from './buffer-slab';
 import { Sequencer } from '../sequencer';
 import { H264Decoder } from '../h264/decoder';
 import { H264Encoder } from '../h264/encoder';
@@ -40,7 +41,7 @@ interface Case {
   name: string;
   fixture: string;
   units: (packets: RtpPacket[]) => Unit[];
-  encoder: (seq: Sequencer) => {
+  encoder: (seq: Sequencer, allocate?: ByteAllocator) => {
     encode(p: readonly Uint8Array[], ts: number): RtpPacket[];
     encodeFramed(p: readonly Uint8Array[], ts: number, headroom?: number): { buffer: Uint8Array; packets: Uint8Array[] };
   };
@@ -66,19 +67,19 @@ function aacUnits(packets: RtpPacket[]): Array<{ data: Uint8Array; timestamp: nu
 }
 
 const cases: Case[] = [
-  { name: 'H.264 FU-A and STAP-A (ffmpeg)', fixture: 'h264-ffmpeg-fua.json', units: (p) => nalUnits(new H264Decoder(), p), encoder: (sequencer) => new H264Encoder({ sequencer, maxPayloadSize: 288, aggregate: true }) },
-  { name: 'H.264 single NAL units (GStreamer multislice)', fixture: 'h264-gst-multislice.json', units: (p) => nalUnits(new H264Decoder(), p), encoder: (sequencer) => new H264Encoder({ sequencer }) },
-  { name: 'H.265 FU and AP (ffmpeg)', fixture: 'h265-ffmpeg-fu.json', units: (p) => nalUnits(new H265Decoder(), p), encoder: (sequencer) => new H265Encoder({ sequencer, maxPayloadSize: 288, aggregate: true }) },
+  { name: 'H.264 FU-A and STAP-A (ffmpeg)', fixture: 'h264-ffmpeg-fua.json', units: (p) => nalUnits(new H264Decoder(), p), encoder: (sequencer, allocate) => new H264Encoder({ sequencer, maxPayloadSize: 288, aggregate: true, allocate }) },
+  { name: 'H.264 single NAL units (GStreamer multislice)', fixture: 'h264-gst-multislice.json', units: (p) => nalUnits(new H264Decoder(), p), encoder: (sequencer, allocate) => new H264Encoder({ sequencer, allocate }) },
+  { name: 'H.265 FU and AP (ffmpeg)', fixture: 'h265-ffmpeg-fu.json', units: (p) => nalUnits(new H265Decoder(), p), encoder: (sequencer, allocate) => new H265Encoder({ sequencer, maxPayloadSize: 288, aggregate: true, allocate }) },
   {
     name: 'AAC fragmented AUs (ffmpeg -pkt_size 200)', fixture: 'aac-ffmpeg-fragmented.json',
     units: (packets) => aacUnits(packets).map((u) => ({ payloads: [u.data], timestamp: u.timestamp })),
-    encoder: (sequencer) => new AacEncoder({ sequencer, maxPayloadSize: 188 }),
+    encoder: (sequencer, allocate) => new AacEncoder({ sequencer, maxPayloadSize: 188, allocate }),
   },
   {
     // One AU that fits: the packetizer's case, written without a plan (AacEncoder.encodeSingle).
     name: 'AAC one AU per packet (GStreamer rtpmp4gpay)', fixture: 'aac-gst-mp4gpay.json',
     units: (packets) => aacUnits(packets).map((u) => ({ payloads: [u.data], timestamp: u.timestamp })),
-    encoder: (sequencer) => new AacEncoder({ sequencer }),
+    encoder: (sequencer, allocate) => new AacEncoder({ sequencer, allocate }),
   },
   {
     name: 'AAC several AUs per packet (ffmpeg -max_delay)', fixture: 'aac-ffmpeg-aggregated.json',
@@ -86,7 +87,7 @@ const cases: Case[] = [
       const aus = aacUnits(packets);
       return [{ payloads: aus.map((u) => u.data), timestamp: aus[0].timestamp }];
     },
-    encoder: (sequencer) => new AacEncoder({ sequencer, maxPayloadSize: 400 }),
+    encoder: (sequencer, allocate) => new AacEncoder({ sequencer, maxPayloadSize: 400, allocate }),
   },
 ];
 
@@ -97,6 +98,9 @@ describe('encodeFramed writes the packets encode() makes, RFC 4571-framed, once'
       assert.ok(units.length > 0);
       const plain = c.encoder(new Sequencer({ ssrc: 0x11223344, initialSequenceNumber: 65530 }));
       const framed = c.encoder(new Sequencer({ ssrc: 0x11223344, initialSequenceNumber: 65530 }));
+      // Into slabs of memory that is not zeroed (here: full of 0xee): every byte must be written.
+      const slab = new BufferSlab(4096, 1024);
+      const dirty = c.encoder(new Sequencer({ ssrc: 0x11223344, initialSequenceNumber: 65530 }), (n) => slab.allocate(n).fill(0xee));
       let packets = 0;
       for (const [i, u] of units.entries()) {
         const headroom = i % 3 === 0 ? 0 : 18;
@@ -106,6 +110,8 @@ describe('encodeFramed writes the packets encode() makes, RFC 4571-framed, once'
         // The views are the packets inside the buffer, not copies.
         assert.deepEqual(got.packets.map((p) => p.slice()), expected);
         for (const p of got.packets) assert.equal(p.buffer, got.buffer.buffer);
+        const fromSlab = dirty.encodeFramed(u.payloads, u.timestamp, headroom);
+        assert.deepEqual(unframe(fromSlab.buffer, headroom), expected, `unit ${i} from a slab`);
         packets += expected.length;
       }
       assert.ok(packets !== units.length || c.fixture.includes('multislice') || c.fixture.includes('mp4gpay'), 'the fixture exercises more than one packet per unit');

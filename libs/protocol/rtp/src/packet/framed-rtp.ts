@@ -37,6 +37,11 @@ export function framedRtpByteLength(payloadSize: number): number {
   return FRAMED_LENGTH_SIZE + RTP_FIXED_HEADER_SIZE + payloadSize;
 }
 
+/** Where a writer's buffer comes from (e.g. BufferSlab.allocate); by default a new zeroed one. */
+export type ByteAllocator = (size: number) => Uint8Array;
+
+const newBuffer: ByteAllocator = (size) => new Uint8Array(size);
+
 /**
  * Writes framed packets into one buffer allocated up front (sized by `framedRtpByteLength`).
  * `begin` writes the length and the fixed header and returns where the payload goes; the
@@ -47,9 +52,9 @@ export class FramedRtpWriter {
   readonly packets: Uint8Array[] = [];
   private offset: number;
 
-  constructor(size: number, headroom: number) {
+  constructor(size: number, headroom: number, allocate: ByteAllocator = newBuffer) {
     if (headroom < 0 || headroom > size) throw new RtpWriteError(`headroom ${headroom} outside a ${size}-byte buffer`);
-    this.buffer = new Uint8Array(size);
+    this.buffer = allocate(size);
     this.offset = headroom;
   }
 
