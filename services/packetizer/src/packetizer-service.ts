@@ -288,7 +288,9 @@ export class PacketizerService {
       if (au.track === VIDEO_TRACK && au.nalus) {
         const codec = st.pipeline.videoConfig?.codec === 'H265' ? 'h265' : 'h264';
         st.latestFrame = { codec, nalus: au.nalus, keyframe: au.keyframe, receivedAt: out.receivedAt };
-        if (au.keyframe) st.latestKeyframe = st.latestFrame;
+        // Kept until the next keyframe (seconds): a copy, since single NAL units are views into
+        // ingest's envelope, whose slab would be kept with them.
+        if (au.keyframe) st.latestKeyframe = { ...st.latestFrame, nalus: au.nalus.map((n) => new Uint8Array(n)) };
         st.countVideoFrame(now);
       }
       this.ctx.bus.publish(st.mediaOutSubject, bytes);

@@ -10,7 +10,7 @@
 import {
   CameraSource, DEMAND_INTERVAL_MS, ENVELOPE_HEADER_SIZE, SourceDemandReply, StreamConfig, StreamSource, StreamTransport, encodeEnvelope, isPublishedSource, streamSources, SourceDescription, sourceFormatOf, RtspIngestStatus,
   unsupportedSourceTrackOf } from '@streamgate/contracts';
-import { REBASE_MARGIN_MS } from '@streamgate/protocol-rtp';
+import { BufferSlab, REBASE_MARGIN_MS } from '@streamgate/protocol-rtp';
 import { Bus, CameraUrlGuard, Logger, StateStore, redactUrlCredentials, StatusMetrics, SpanKind, withSpan } from '@streamgate/platform';
 import { LiveSource, SourceTracks } from '../source/live-source';
 import { PublishedRelay } from '../source/published-relay';
@@ -72,6 +72,12 @@ type SessionEnd =
 export class CameraPuller {
   readonly name: string;
   private readonly mode: StreamTransport;
+  /**
+   * Where each read's envelope is written: this camera's own slabs (Node's pool is 8 KiB, so a
+   * new pool every three or four envelopes). Only the packetizer's current frame keeps views
+   * into an envelope past its delivery; its latest keyframe is a copy.
+   */
+  private readonly envelopes = new BufferSlab();
   private readonly backoff: ReconnectBackoff;
   private readonly log: Logger;
   private readonly live: LiveSource;
@@ -450,8 +456,8 @@ export class CameraPuller {
   }
 
   private publishBatch(track: number, rtcp: boolean, packets: Uint8Array[], receivedAt: number, newSource: boolean): void {
-    // Pooled: one read's packets are copied once, into a slice of a shared slab.
-    this.live.publishMedia(encodeEnvelope({ kind: 'rtp-batch', track, rtcp, newSource, receivedAt, packets }, Buffer.allocUnsafe));
+    // One read's packets are copied once, into a piece of this camera's slab.
+    this.live.publishMedia(encodeEnvelope({ kind: 'rtp-batch', track, rtcp, newSource, receivedAt, packets }, this.envelopes.allocate));
   }
 
   /** A unit of a published backup: published unchanged on this stream's media subject. */
