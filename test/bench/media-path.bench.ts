@@ -71,7 +71,7 @@ interface Build {
     receive(p: Uint8Array, at: number): boolean;
     flush(): void;
   };
-  /** Where the build's camera-puller writes envelopes: a BufferSlab where it uses one, else Node's pool. */
+  /** Where the build's camera-puller writes envelopes. */
   envelopeAllocator(): (size: number) => Uint8Array;
   readSdpFormats(sdp: string): { tracks: unknown[] };
 }
@@ -86,10 +86,9 @@ function loadBuild(dist: string): Build {
     platform: load('libs/platform/src/index.js') as unknown as Build['platform'],
     RtpReceiver: rtp.RtpReceiver as Build['RtpReceiver'],
     envelopeAllocator: () => {
-      // As that build's camera-puller does it (older ones wrote into Node's pool).
-      const Slab = rtp.BufferSlab as (new () => { allocate(size: number): Uint8Array }) | undefined;
-      const slabbed = readFileSync(join(dist, 'services/ingest/src/rtsp/camera-puller.js'), 'utf8').includes('BufferSlab');
-      return Slab && slabbed ? new Slab().allocate : Buffer.allocUnsafe;
+      // As that build's camera-puller does it: its READ_ENVELOPES slab, or (older builds) Node's pool.
+      const slab = load('services/ingest/src/rtsp/camera-puller.js').READ_ENVELOPES as { allocate(size: number): Uint8Array } | undefined;
+      return slab ? slab.allocate : Buffer.allocUnsafe;
     },
     readSdpFormats: media.readSdpFormats as Build['readSdpFormats'],
   };
@@ -115,8 +114,8 @@ async function work(dist: string, capturePath: string, streams: number): Promise
   }
   await new Promise((r) => setImmediate(r));
   // Ingest's side per stream and track: its receiver, and publishBatch as camera-puller has it.
+  const allocate = b.envelopeAllocator();
   const receivers = names.map((s) => {
-    const allocate = b.envelopeAllocator();
     return [0, 1].map((track) => new b.RtpReceiver(
       { clockRate: track === 0 ? 90_000 : 48_000, maxPackets: 128, maxDelayMs: 500, retain: (p: Uint8Array) => new Uint8Array(p) },
       (packets, receivedAt, newSource) => bus.publish(C.Subjects.mediaIn(s), C.encodeEnvelope({ kind: 'rtp-batch', track, rtcp: false, newSource, receivedAt, packets }, allocate)),
