@@ -1,5 +1,6 @@
 import { seqDiff } from './sequence';
 import { complete, DecodeResult, DepacketizerStats } from './decode-result';
+import { unzeroedBytes } from './packet/buffer-slab';
 
 /**
  * The codec-independent half of H.264 (RFC 6184) and H.265 (RFC 7798) depacketization:
@@ -167,13 +168,12 @@ export class NalAssembler {
   }
 }
 
-/** Collect the parts, copy once (never concat per fragment). */
-/** A reassembled NAL unit: every byte is written, so its memory need not be zeroed first. */
+/**
+ * Collect the parts, copy once (never concat per fragment). Every byte is written, so unzeroed;
+ * pooled, as a NAL unit is copied into its access unit's packets and then dropped.
+ */
 function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  // Node's pool for small sizes, no zero fill for any; a plain Uint8Array over it, so that a
-  // consumer's slice() is still a copy (Buffer's is a view).
-  const pooled = Buffer.allocUnsafe(size);
-  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, size);
+  const out = unzeroedBytes(size, true);
   let pos = 0;
   for (const p of parts) {
     out.set(p, pos);
