@@ -118,18 +118,19 @@ export class UdpFanout implements FanoutGroup {
     if (this.fd < 0 || readers.length === 0) return 0;
     const flat = batch.flat();
     if (flat.packets.length === 0) return 0;
+    const prepared = this.prepare(readers);
     if (flat.maxTrack >= MAX_NATIVE_TRACKS) {
       this.queueFrom(0, flat.packets, flat.tracks, readers);
     } else if (flat.packets.length <= this.maxPacketsPerCall) {
-      this.sendNative(flat.packets, flat.tracks, readers);
+      this.sendNative(flat.packets, flat.tracks, readers, prepared.destinations);
     } else {
       // A batch bigger than one call takes (a long GOP replay of a high-bitrate stream).
       const n = this.maxPacketsPerCall;
-      for (let i = 0; i < flat.packets.length; i += n) this.sendNative(flat.packets.slice(i, i + n), flat.tracks.subarray(i, i + n), readers);
+      for (let i = 0; i < flat.packets.length; i += n) this.sendNative(flat.packets.slice(i, i + n), flat.tracks.subarray(i, i + n), readers, prepared.destinations);
     }
     // Per track, not per reader: a batch to 200 readers is not 200 map lookups.
     let bytes = 0;
-    for (const [track, readerCount] of this.prepare(readers).takers) bytes += readerCount * (flat.bytesByTrack.get(track) ?? 0);
+    for (const [track, readerCount] of prepared.takers) bytes += readerCount * (flat.bytesByTrack.get(track) ?? 0);
     return bytes;
   }
 
@@ -140,8 +141,7 @@ export class UdpFanout implements FanoutGroup {
     this.binding.closeSocket(fd);
   }
 
-  private sendNative(packets: Uint8Array[], tracks: Uint8Array, readers: readonly FanoutReader[]): void {
-    const destinations = this.prepare(readers).destinations;
+  private sendNative(packets: Uint8Array[], tracks: Uint8Array, readers: readonly FanoutReader[], destinations: Uint8Array): void {
     const out = this.out;
     let start = 0;
     for (;;) {
