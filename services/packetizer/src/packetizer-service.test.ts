@@ -160,6 +160,34 @@ describe('packetizer service over the in-process bus', () => {
     assert.equal(decodeJson(StreamDescription, 'reply', reply.data).stream, 'cam1');
   });
 
+  test('a stream\'s units are cut from its own slabs: small units share memory within a stream, never across streams, and stay intact', async () => {
+    const got = new Map<string, Uint8Array[]>([['slab1', []], ['slab2', []]]);
+    const subs = [...got.keys()].map((s) => ctx.bus.subscribe(Subjects.mediaOut(s), (m) => got.get(s)?.push(m.data)));
+    for (const s of got.keys()) {
+      ctx.bus.publish(Subjects.streamEvents(s), encodeJson(StreamEvent, { type: 'source-started', stream: s, source: 'rtmp', at: Date.now(), generation: 1, formats: flv.formats }));
+    }
+    await settle();
+    // Interleaved, as two live sources are: each unit of one stream, then the same of the other.
+    for (const u of flv.units.slice(0, 60)) {
+      for (const s of got.keys()) ctx.bus.publish(Subjects.mediaIn(s), encodeEnvelope({ kind: 'codec-unit', track: u.track, keyframe: u.keyframe, timestamp: u.timestamp, receivedAt: 1234.5, payloads: u.payloads }));
+    }
+    await settle();
+    for (const sub of subs) sub.unsubscribe();
+    const [a, b] = [...got.values()];
+    assert.ok(a.length > 50 && a.length === b.length, `${a.length} and ${b.length} units out`);
+    const memoryA = new Set(a.map((u) => u.buffer));
+    const memoryB = new Set(b.map((u) => u.buffer));
+    assert.ok(memoryA.size < a.length / 4, `${a.length} units in ${memoryA.size} buffers: small units share a slab`);
+    assert.ok([...memoryA].every((m) => !memoryB.has(m)), 'no slab holds units of both streams');
+    // Same input, same output bytes (apart from each stream's SSRC): no piece overlaps another.
+    for (const [i, unit] of a.entries()) {
+      const x = decodeEnvelope(unit);
+      const y = decodeEnvelope(b[i]);
+      assert.ok(x.kind === 'access-unit' && y.kind === 'access-unit');
+      assert.deepEqual(x.packets.map((p) => Buffer.from(parseRtpPacket(p).payload).toString('hex')), y.packets.map((p) => Buffer.from(parseRtpPacket(p).payload).toString('hex')), `unit ${i}`);
+    }
+  });
+
   test('re-publish with a new generation: same SSRC, sequence numbers and timeline continue', async () => {
     const lastVideo = [...out].reverse().find((m) => m.track === 0);
     assert.ok(lastVideo);
