@@ -14,7 +14,7 @@
  *   npm run build && node dist/test/bench/media-path.bench.js [--streams 50] [--runs 5] [--base DIR]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -186,7 +186,10 @@ async function captureFile(): Promise<string> {
     60_000,
   );
   const packets: CapturedPacket[] = live.datagrams.filter((d) => !d.rtcp).map((d) => ({ track: d.track, receivedAt: d.receivedAt, data: Buffer.from(d.data).toString('base64') }));
-  writeFileSync(file, JSON.stringify({ sdp: live.sdp, packets }));
+  // Whole or not at all: a second run reading a half-written cache would measure garbage.
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify({ sdp: live.sdp, packets }));
+  renameSync(partial, file);
   return file;
 }
 

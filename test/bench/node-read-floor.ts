@@ -6,42 +6,37 @@
  *
  *   node dist/test/bench/node-read-floor.js --transport tcp|udp URL...
  *
- * Prints `open <n> failed <m>` once every session plays, then waits; on SIGTERM it prints
- * `packets <p> lost <l>`, tears the sessions down and exits.
+ * Prints `open <n> failed <m>` once every session plays, then every second
+ * `stats playing <p> packets <n> lost <l>` (sessions the server has not closed; RTP packets and
+ * sequence gaps so far, all sessions); on SIGTERM it tears the sessions down and exits.
  */
 import { parseArgs } from 'node:util';
-import { RtspReader } from '@streamgate/testing';
+import { ReaderFleet } from './reader-fleet';
 
 const { values, positionals } = parseArgs({ options: { transport: { type: 'string', default: 'tcp' } }, allowPositionals: true });
 const transport = values.transport === 'udp' ? 'udp' : 'tcp';
 
 async function main(): Promise<void> {
-  const readers: RtspReader[] = [];
-  let failed = 0;
-  // 16 sessions opening at a time (a burst of SYNs is not what is measured).
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < positionals.length) {
-      const url = positionals[next++];
-      try {
-        readers.push(await RtspReader.open(url, { transport, timeoutMs: 10_000 }));
-      } catch (e) {
-        failed++;
-        process.stderr.write(`${url}: ${e instanceof Error ? e.message : String(e)}\n`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, positionals.length) }, worker));
-  process.stdout.write(`open ${readers.length} failed ${failed}\n`);
-  process.once('SIGTERM', () => {
+  const fleet = await ReaderFleet.openEach(positionals, transport);
+  for (const f of fleet.failures) process.stderr.write(`${f}\n`);
+  process.stdout.write(`open ${fleet.readers.length} failed ${fleet.failures.length}\n`);
+  const report = (): void => {
     let packets = 0;
     let lost = 0;
-    for (const r of readers) for (const t of r.stats().tracks) {
-      packets += t.packets;
-      lost += t.lost;
+    let playing = 0;
+    for (const s of fleet.snapshot()) {
+      if (!s.closedByServer) playing++;
+      for (const t of s.tracks) {
+        packets += t.packets;
+        lost += t.lost;
+      }
     }
-    process.stdout.write(`packets ${packets} lost ${lost}\n`);
-    void Promise.all(readers.map((r) => r.close(2000))).finally(() => process.exit(0));
+    process.stdout.write(`stats playing ${playing} packets ${packets} lost ${lost}\n`);
+  };
+  const timer = setInterval(report, 1000);
+  process.once('SIGTERM', () => {
+    clearInterval(timer);
+    void fleet.close().finally(() => process.exit(0));
   });
 }
 

@@ -230,10 +230,16 @@ async function startPeer(name: PeerName, urls: string[], transport: Transport): 
   const floor: TrackedProcess = spawnTracked(process.execPath, [join(__dirname, 'node-read-floor.js'), '--transport', transport, ...urls]);
   const opened = await waitFor(() => /open (\d+) failed (\d+)/.exec(floor.stdout()) ?? (floor.child.exitCode !== null ? [] : undefined), 30_000 + urls.length * 500, 'the Node read floor to open its sessions', 250);
   if (opened.length === 0) throw new Error(`node-read-floor exited: ${floor.stderr().slice(-500)}`);
+  // Its latest once-a-second line: sessions still playing, and sequence gaps so far.
+  const latest = (): { playing: number; lost: number } => {
+    const all = [...floor.stdout().matchAll(/stats playing (\d+) packets \d+ lost (\d+)/g)];
+    const last = all.at(-1);
+    return last ? { playing: Number(last[1]), lost: Number(last[2]) } : { playing: Number(opened[1]), lost: 0 };
+  };
   return {
     pids: [floor.pid],
-    missed: () => 0,
-    running: () => (floor.child.exitCode === null ? Number(opened[1]) : 0),
+    missed: () => latest().lost,
+    running: () => (floor.child.exitCode === null ? latest().playing : 0),
     stop: async () => {
       await floor.kill(5000);
     },
@@ -295,7 +301,7 @@ function table(rows: PullRow[]): string {
  */
 function peerTable(rows: PullRow[]): string {
   const head = [
-    '| transport | cameras | streamgate CPU per camera, % of a core | ffmpeg CPU per camera, % of a core | streamgate ÷ ffmpeg | Node read floor per camera, % of a core | floor ÷ ffmpeg | streamgate loss % | ffmpeg missed packets (running) | streamgate RSS per camera MiB (above idle) | ffmpeg RSS per process MiB |',
+    '| transport | cameras | streamgate CPU per camera, % of a core | ffmpeg CPU per camera, % of a core | streamgate ÷ ffmpeg | Node read floor per camera, % of a core (sessions, packets lost) | floor ÷ ffmpeg | streamgate loss % | ffmpeg missed packets (running) | streamgate RSS per camera MiB (above idle) | ffmpeg RSS per process MiB |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const lines = rows.filter((r) => r.peers.length > 0).map((r) => {
@@ -304,7 +310,7 @@ function peerTable(rows: PullRow[]): string {
     const sg = (r.cpuPct - r.idleCpuPct) / r.cameras;
     const ff = ffmpeg ? ffmpeg.cpuPct / r.cameras : NaN;
     const fl = node ? node.cpuPct / r.cameras : NaN;
-    return `| ${r.transport} | ${r.cameras} | ${f(sg, 2)} | ${f(ff, 2)} | **${f(sg / ff, 2)}** | ${f(fl, 2)}${node ? ` (${node.running}/${r.cameras})` : ''} | ${f(fl / ff, 2)} | ` +
+    return `| ${r.transport} | ${r.cameras} | ${f(sg, 2)} | ${f(ff, 2)} | **${f(sg / ff, 2)}** | ${f(fl, 2)}${node ? ` (${node.running}/${r.cameras} playing, ${node.missedPackets} lost)` : ''} | ${f(fl / ff, 2)} | ` +
       `${f(r.lossPct, 3)} | ${ffmpeg ? `${ffmpeg.missedPackets} (${ffmpeg.running}/${r.cameras})` : '–'} | ` +
       `${f((r.rssPeakMiB - r.idleRssMiB) / r.cameras, 2)} | ${ffmpeg ? f(ffmpeg.rssMiBPerProcess, 1) : '–'} |`;
   });

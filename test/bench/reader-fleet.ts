@@ -1,26 +1,34 @@
 import { diffRtpStats, ReaderTransport, RtspReader, RtspReaderStats, RtpTrackStats } from '@streamgate/testing';
 
-/** Many RtspReaders against one URL, opened with bounded concurrency (a burst of 200 SYNs is not the test). */
+/** Many RtspReaders, opened with bounded concurrency (a burst of 200 SYNs is not the test). */
 export class ReaderFleet {
   readonly readers: RtspReader[] = [];
   readonly failures: string[] = [];
 
-  static async open(
+  /** `count` readers of one URL. */
+  static open(
     url: string, count: number, transport: ReaderTransport, concurrency = 16, credentials?: { username: string; password: string },
+  ): Promise<ReaderFleet> {
+    return ReaderFleet.openEach(new Array<string>(count).fill(url), transport, concurrency, credentials);
+  }
+
+  /** One reader per URL (a camera each, say). */
+  static async openEach(
+    urls: readonly string[], transport: ReaderTransport, concurrency = 16, credentials?: { username: string; password: string },
   ): Promise<ReaderFleet> {
     const fleet = new ReaderFleet();
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < count) {
-        next++;
+      while (next < urls.length) {
+        const url = urls[next++];
         try {
           fleet.readers.push(await RtspReader.open(url, { transport, timeoutMs: 10_000, credentials }));
         } catch (e) {
-          fleet.failures.push(e instanceof Error ? e.message : String(e));
+          fleet.failures.push(`${url}: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, urls.length) }, worker));
     return fleet;
   }
 
