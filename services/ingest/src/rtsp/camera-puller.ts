@@ -75,6 +75,7 @@ type SessionEnd =
  * packetizer reads them in the next microtask; only its current frame keeps views into one, its
  * latest keyframe is a copy), so a slab is garbage within milliseconds, while young. A slab per
  * camera lived a quarter of a second and was promoted: 20-40 MiB more RSS at 50 cameras.
+ * Exported for the media-path benchmark, which writes envelopes as this file does.
  */
 export const READ_ENVELOPES = new BufferSlab(64 * 1024, 16 * 1024);
 
