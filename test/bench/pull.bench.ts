@@ -11,7 +11,10 @@
  *
  *   npm run build && node dist/test/bench/pull.bench.js [--cameras 1,10,50] [--transports tcp,udp]
  *     [--window 20] [--settle 8] [--readers 3] [--per-server 25] [--mounts N]
- *     [--peer ffmpeg[,node]|none] [--out FILE]
+ *     [--peer ffmpeg[,node]|none] [--rounds N] [--out FILE]
+ *
+ * `--rounds N` measures every step N times (gateway, then its peers, each round) and adds the
+ * median and range of each ratio: on 2 cores one window's ratio moves by ±20 % between runs.
  */
 import { emitReport, log, runBench } from './bench-run';
 import { cpus, tmpdir } from 'node:os';
@@ -39,6 +42,7 @@ const { values: args } = parseArgs({
     'video-kbps': { type: 'string', default: '900' },
     'no-audio': { type: 'boolean', default: false },
     peer: { type: 'string', default: 'ffmpeg' },
+    rounds: { type: 'string', default: '1' },
     out: { type: 'string' },
   },
 });
@@ -51,6 +55,7 @@ const settleSec = Number(args.settle);
 const readerCount = Number(args.readers);
 const peerNames = args.peer.split(',').filter((p): p is PeerName => p === 'ffmpeg' || p === 'node');
 const withPeer = peerNames.length > 0;
+const rounds = Math.max(1, Number(args.rounds));
 type PeerName = 'ffmpeg' | 'node';
 
 interface StreamStatus {
@@ -317,6 +322,31 @@ function peerTable(rows: PullRow[]): string {
   return [...head, ...lines].join('\n');
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** `--rounds`: each step's ratios over the rounds, median and range (every ratio from its own round). */
+function roundsTable(rows: PullRow[]): string {
+  const head = [
+    '| transport | cameras | rounds | streamgate ÷ ffmpeg, median (range) | streamgate % per camera, median | ffmpeg % per camera, median | floor ÷ ffmpeg, median (range) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  const steps = [...new Set(rows.map((r) => `${r.transport} ${r.cameras}`))];
+  const lines = steps.map((step) => {
+    const rs = rows.filter((r) => `${r.transport} ${r.cameras}` === step && r.peers.some((p) => p.name === 'ffmpeg'));
+    const sg = rs.map((r) => (r.cpuPct - r.idleCpuPct) / r.cameras);
+    const ff = rs.map((r) => (r.peers.find((p) => p.name === 'ffmpeg')?.cpuPct ?? NaN) / r.cameras);
+    const ratios = sg.map((x, i) => x / ff[i]);
+    const floors = rs.map((r, i) => (r.peers.find((p) => p.name === 'node')?.cpuPct ?? NaN) / r.cameras / ff[i]).filter(Number.isFinite);
+    const range = (xs: number[]): string => (xs.length ? `**${f(median(xs), 2)}** (${f(Math.min(...xs), 2)}–${f(Math.max(...xs), 2)})` : '–');
+    const [transport, cameras] = step.split(' ');
+    return `| ${transport} | ${cameras} | ${rs.length} | ${range(ratios)} | ${f(median(sg), 2)} | ${f(median(ff), 2)} | ${range(floors)} |`;
+  });
+  return [...head, ...lines].join('\n');
+}
+
 async function environment(clip: TestClip, cams: CameraServers): Promise<string> {
   const [ffmpeg, gst, rev] = await Promise.all([
     firstLine('ffmpeg', ['-version']), firstLine('gst-launch-1.0', ['--version']), sourceRevision(),
@@ -353,9 +383,9 @@ async function main(): Promise<void> {
     await delay(5000);
     const idle = { cpu: (100 * (cpuSeconds(gw.pid) - c0)) / 5, rss: rssMiB(gw.pid) };
     log(`gateway idle: CPU ${idle.cpu.toFixed(1)} %, RSS ${idle.rss.toFixed(0)} MiB (pid ${gw.pid})`);
-    for (const transport of transports) {
+    for (let round = 1; round <= rounds; round++) for (const transport of transports) {
       for (const n of cameraCounts) {
-        log(`${transport}: ${n} cameras…`);
+        log(`${transport}: ${n} cameras${rounds > 1 ? ` (round ${round} of ${rounds})` : ''}…`);
         try {
           const row = await measure(gw, cams, transport, n, idle);
           rows.push(row);
@@ -378,6 +408,7 @@ async function main(): Promise<void> {
     '',
     table(rows),
     ...(withPeer ? ['', peerTable(rows)] : []),
+    ...(withPeer && rounds > 1 ? ['', roundsTable(rows)] : []),
   ], args.out);
 }
 

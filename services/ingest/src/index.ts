@@ -3,7 +3,7 @@
  * endpoints the control API uses (ingest.rtmp.list, ingest.rtmp.kick), and the camera
  * supervisor pulling every enabled camera of the registry over RTSP (→ media.<s>.in).
  */
-import { parsePortRange, RunningService, ServiceContext, StatusMetrics } from '@streamgate/platform';
+import { CAMERA_READ_TURN, parsePortRange, RunningService, ServiceContext, StatusMetrics } from '@streamgate/platform';
 import { BusTransport, listenBusMicroservice } from '@streamgate/platform/nest';
 import { IngestControl, IngestControlController } from './control/ingest-control.controller';
 import { BusPublishGate } from './rtmp/bus-publish-gate';
@@ -29,6 +29,7 @@ export interface IngestOptions {
 
 export async function startIngest(ctx: ServiceContext, options: IngestOptions = {}): Promise<RunningService & { rtmpPort: number; rtmpsPort: number | undefined }> {
   const { bus, store, config, logger } = ctx;
+  CAMERA_READ_TURN.coalesceMs = config.READ_COALESCE_MS;
   const statusMetrics = new StatusMetrics(ctx.metrics);
   // Leases in the shared store: one publisher per key across every ingest instance. A lease
   // that could not be renewed may already be someone else's: our publisher must go.

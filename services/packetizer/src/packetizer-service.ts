@@ -109,7 +109,7 @@ export class PacketizerService {
     const handover = await this.readHandover(stream);
     if (handover && !this.streams.has(stream)) this.handovers.set(stream, handover);
     this.owned.set(stream, [
-      bus.subscribe(Subjects.mediaIn(stream), (m) => this.guard(m, () => this.onMedia(m))),
+      bus.subscribe(Subjects.mediaIn(stream), (m) => this.guard(m, this.onMedia)),
       this.attachControl('describe', Subjects.describe(stream)),
       this.attachControl('gop', Subjects.gop(stream)),
       this.attachControl('frame', Subjects.latestFrame(stream)),
@@ -155,13 +155,13 @@ export class PacketizerService {
 
   async start(): Promise<void> {
     const bus = this.ctx.bus;
-    this.subscriptions.push(bus.subscribe(Subjects.allStreamEvents, (m) => this.guard(m, () => this.onEvent(m))));
+    this.subscriptions.push(bus.subscribe(Subjects.allStreamEvents, (m) => this.guard(m, this.onEvent)));
     if (this.assignment) {
       await this.assignment.start();
     } else {
       // One process, one packetizer: it handles every stream, with no gap at a stream's start.
       this.subscriptions.push(
-        bus.subscribe(Subjects.allMediaIn, (m) => this.guard(m, () => this.onMedia(m))),
+        bus.subscribe(Subjects.allMediaIn, (m) => this.guard(m, this.onMedia)),
         this.attachControl('describe', Subjects.allDescribe),
         this.attachControl('gop', Subjects.allGop),
         this.attachControl('frame', Subjects.allLatestFrame),
@@ -193,11 +193,7 @@ export class PacketizerService {
 
   /** Answers a control-plane request (describe, GOP, latest frame); replies go through `msg`. */
   answer(request: PacketizerRequest, msg: BusMessage): void {
-    this.guard(msg, () => {
-      if (request === 'describe') this.onDescribe(msg);
-      else if (request === 'gop') this.onGop(msg);
-      else this.onLatestFrame(msg);
-    });
+    this.guard(msg, request === 'describe' ? this.onDescribe : request === 'gop' ? this.onGop : this.onLatestFrame);
   }
 
   private attachControl(request: PacketizerRequest, subject: string): Subscription {
@@ -205,9 +201,10 @@ export class PacketizerService {
     return this.ctx.bus.subscribe(subject, (m) => this.answer(request, m));
   }
 
-  private guard(msg: BusMessage, fn: () => void): void {
+  /** Runs one of our handlers on `msg` (a method, called on this: no closure per message). */
+  private guard(msg: BusMessage, handle: (this: PacketizerService, msg: BusMessage) => void): void {
     try {
-      fn();
+      handle.call(this, msg);
     } catch (err) {
       this.ctx.logger.error({ err, subject: msg.subject }, 'packetizer handler failed');
     }

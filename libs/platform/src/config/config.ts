@@ -79,6 +79,12 @@ export const ConfigSchema = z.object({
   HLS_MAX_MUXERS: z.coerce.number().int().min(1).max(10_000).default(256),
   /** Access-Control-Allow-Origin of HLS responses: `*`, a comma-separated list, or empty for none. */
   HLS_CORS_ORIGINS: z.string().default('*'),
+  /**
+   * Read coalescing for camera reads, ms: a loop turn that read camera media waits until it is
+   * this long before polling again, so one wake-up serves the bursts of many cameras (ReadTurn).
+   * Adds at most this much to ingest latency; 0 turns it off.
+   */
+  READ_COALESCE_MS: z.coerce.number().min(0).max(20).default(3),
   /** RTP payload size budget for repacketization (FU-A above this). */
   RTP_MAX_PAYLOAD: z.coerce.number().int().min(200).max(65000).default(1400),
   RTMP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(500),

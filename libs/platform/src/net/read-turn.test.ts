@@ -1,14 +1,22 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { ReadTurn } from './read-turn';
 
 /** A ReadTurn on a clock and a check phase the test moves by hand. */
-function turnOn(budgetMs: number) {
+function turnOn(budgetMs: number, coalesceMs = 0) {
   let now = 0;
   const checks: (() => void)[] = [];
-  const turn = new ReadTurn(budgetMs, () => now, (fn) => checks.push(fn));
+  const waits: number[] = [];
+  const turn = new ReadTurn(budgetMs, () => now, (fn) => checks.push(fn), (ms) => {
+    waits.push(ms);
+    now += ms;
+  });
+  turn.coalesceMs = coalesceMs;
   return {
     turn,
+    /** The coalescing waits so far, ms. */
+    waits,
     advance: (ms: number) => (now += ms),
     /** The loop reaches its check phase: what was scheduled runs (what that schedules waits for the next). */
     check: () => checks.splice(0).forEach((fn) => fn()),
@@ -73,5 +81,39 @@ describe('ReadTurn (a read budget per event-loop turn)', () => {
     assert.deepEqual(ran, [1]);
     t.check();
     assert.deepEqual(ran, [1, 2]);
+  });
+
+  test('read coalescing: a short turn that read waits out the rest of coalesceMs before the next poll; a long one, or none, does not', () => {
+    const t = turnOn(20, 3);
+    t.turn.open();
+    t.advance(1);
+    assert.equal(t.turn.overBudget(), false);
+    t.check();
+    assert.deepEqual(t.waits, [2], 'a 1 ms turn waits 2 ms more');
+    // A busy turn (reads took 5 ms): already longer than coalesceMs, no wait.
+    t.turn.open();
+    t.advance(5);
+    t.check();
+    assert.deepEqual(t.waits, [2]);
+    // No read: no turn, nothing scheduled, no wait (an idle process sleeps in its poll).
+    t.check();
+    assert.equal(t.scheduled(), 0);
+    assert.deepEqual(t.waits, [2]);
+    // Off (0): never waits.
+    const off = turnOn(20, 0);
+    off.turn.open();
+    off.check();
+    assert.deepEqual(off.waits, []);
+  });
+
+  test('read coalescing on the real loop: the turn ends no sooner than coalesceMs after its first read', async () => {
+    const turn = new ReadTurn();
+    turn.coalesceMs = 8;
+    const start = performance.now();
+    turn.open();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const took = performance.now() - start;
+    assert.ok(took >= 7.5, `turn took ${took.toFixed(2)} ms`);
   });
 });

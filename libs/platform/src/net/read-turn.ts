@@ -14,8 +14,18 @@ import { performance } from 'node:perf_hooks';
  * handled at the end of the turn, within the next turn's budget, before it reads again. So a
  * pass costs at most the budget plus one copy per ready socket; every connection gets its turn
  * in order; nothing is dropped (TCP holds what is not read, and slows the sender down).
+ *
+ * Read coalescing (`coalesceMs`, READ_COALESCE_MS; what a network card's interrupt coalescing
+ * does for its driver): a turn that handled reads and took less than `coalesceMs` waits out the
+ * rest before the loop polls again. Fifty cameras send a burst each about every 15 ms, so
+ * without it the process woke for nearly every burst, and each wake-up (a context switch, the
+ * poll, the loop's phases) cost as much as handling the burst; after the wait one poll returns
+ * the bursts of many cameras. Data waits in the kernel's socket buffers meanwhile, at most
+ * `coalesceMs`; a turn already as long as that (a busy process) does not wait at all.
  */
 export class ReadTurn {
+  /** Shortest turn that handled reads, ms (0: no coalescing). */
+  coalesceMs = 0;
   private turnStart: number | undefined;
   private queue: (() => void)[] = [];
 
@@ -23,16 +33,24 @@ export class ReadTurn {
     readonly budgetMs = READ_TURN_BUDGET_MS,
     private readonly now: () => number = () => performance.now(),
     private readonly schedule: (fn: () => void) => void = (fn) => setImmediate(fn),
+    /** Blocks the thread for `ms` (the coalescing wait). */
+    private readonly wait: (ms: number) => void = blockFor,
   ) {}
 
   /** Call before handling a read: true when this turn's budget is spent (defer the read). */
   overBudget(): boolean {
+    const now = this.open();
+    return now - (this.turnStart ?? now) >= this.budgetMs;
+  }
+
+  /** A read is handled (one that cannot be deferred: a batched UDP receive): opens the turn if none is. Returns the time. */
+  open(): number {
     const now = this.now();
     if (this.turnStart === undefined) {
       this.turnStart = now;
       this.schedule(() => this.endTurn());
     }
-    return now - this.turnStart >= this.budgetMs;
+    return now;
   }
 
   /** A read put off: `handle` runs at the end of the turn (in order), or later if that turn is spent too. */
@@ -46,6 +64,10 @@ export class ReadTurn {
   }
 
   private endTurn(): void {
+    if (this.coalesceMs > 0 && this.turnStart !== undefined) {
+      const left = this.turnStart + this.coalesceMs - this.now();
+      if (left > 0) this.wait(left);
+    }
     this.turnStart = undefined;
     const queue = this.queue;
     if (queue.length === 0) return;
@@ -60,6 +82,13 @@ export class ReadTurn {
       queue[i]();
     }
   }
+}
+
+const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
+
+/** Sleeps the thread (no event loop meanwhile): Atomics.wait on a cell nobody notifies. */
+function blockFor(ms: number): void {
+  Atomics.wait(SLEEP_CELL, 0, 0, ms);
 }
 
 /** Default share of one loop turn for reads, ms. */

@@ -10,6 +10,7 @@ import {
   ReceptionStats, RtcpError, RtcpPacketType, RtpReceiver, ntpMiddle32, parseSenderReport, splitCompound,
 } from '@streamgate/protocol-rtp';
 import { BatchedReceive, startBatchedReceive } from '@streamgate/native-udp';
+import { CAMERA_READ_TURN, ReadTurn } from '@streamgate/platform';
 import type { CameraTrack } from './camera-description';
 
 import { buildReceiverReportCompound } from './receiver-report';
@@ -50,6 +51,8 @@ export interface TrackReceiverOptions {
    * built; false keeps node:dgram's per-datagram 'message' events. Default true.
    */
   batchedUdp?: boolean;
+  /** UDP: the loop turn reads belong to (read coalescing); default the process's CAMERA_READ_TURN. */
+  readTurn?: ReadTurn;
 }
 
 function plainAddress(a: string): string {
@@ -107,14 +110,19 @@ export class TrackReceiver implements ReadRunMember {
   listen(): void {
     const udp = this.options.udp;
     if (!udp) return;
+    const turn = this.options.readTurn ?? CAMERA_READ_TURN;
     if (this.options.batchedUdp !== false) {
-      this.batched = startBatchedReceive(udp.rtp, [...this.peers], (datagrams, receivedAt) => this.rtp(datagrams, receivedAt), {
+      this.batched = startBatchedReceive(udp.rtp, [...this.peers], (datagrams, receivedAt) => {
+        turn.open();
+        this.rtp(datagrams, receivedAt);
+      }, {
         onStrays: () => this.warnStray('another sender'),
       });
     }
     const run = this.options.readRun ?? UDP_READ_RUN;
     if (!this.batched) udp.rtp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       if (!this.fromPeer(rinfo)) return;
+      turn.open();
       const now = Date.now();
       if (!this.count(msg, now)) return;
       if (this.receiver.pending && !this.queued) {
