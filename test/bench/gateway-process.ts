@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GATEWAY_NODE_FLAGS } from '@streamgate/platform';
@@ -74,6 +74,9 @@ export async function startAllInOne(env: Record<string, string> = {}, startTimeo
   });
   const stop = async (): Promise<void> => {
     await proc.kill(8000);
+    // BENCH_GATEWAY_OUTPUT=<file>: the gateway's stdout and stderr, kept (e.g. with "--trace-gc" in BENCH_GATEWAY_NODE_ARGS).
+    const keep = process.env.BENCH_GATEWAY_OUTPUT;
+    if (keep) writeFileSync(keep, proc.stdout() + proc.stderr());
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
