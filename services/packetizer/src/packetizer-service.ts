@@ -264,7 +264,9 @@ export class PacketizerService {
     }
     let units: AccessUnitOut[];
     if (media.kind === 'rtp-batch') {
-      st.countInput(media.packets.reduce((n, p) => n + p.byteLength, 0), now);
+      let bytes = 0;
+      for (const p of media.packets) bytes += p.byteLength;
+      st.countInput(bytes, now);
       units = st.pipeline.processBatch(media);
     } else {
       st.countInput(media.payloads.reduce((n, p) => n + p.byteLength, 0), now);

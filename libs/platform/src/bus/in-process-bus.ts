@@ -193,8 +193,14 @@ export class InProcessBus implements Bus {
       }
     } finally {
       // Only an error handler that threw leaves messages behind: they go in the next microtask.
-      targets.splice(0, Math.min(i + 1, targets.length));
-      messages.splice(0, Math.min(i + 1, messages.length));
+      if (i >= messages.length) {
+        // All delivered (nearly always): emptied in place, no array of what was removed.
+        targets.length = 0;
+        messages.length = 0;
+      } else {
+        targets.splice(0, i + 1);
+        messages.splice(0, i + 1);
+      }
       if (messages.length > 0) queueMicrotask(this.deliverQueued);
     }
   };

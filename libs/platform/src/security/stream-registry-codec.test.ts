@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { StreamConfig } from '@streamgate/contracts';
 import { SecretBox } from './secret-box';
-import { decodeStreamConfig, encodeStreamConfig, storedEntryNeedsReseal } from './stream-registry-codec';
+import { decodeStreamConfig, encodeStreamConfig, RegistryEntryError, storedEntryNeedsReseal, StreamConfigDecoder } from './stream-registry-codec';
 
 const config = (): StreamConfig => StreamConfig.parse({
   name: 'gate',
@@ -44,4 +44,28 @@ test('an entry from before backup sources decodes with the defaults (single url 
   assert.equal(decoded.on_demand, false);
   assert.equal(decoded.on_demand_close_after, 10);
   assert.equal(decoded.switch_back_after, 10);
+});
+
+test('StreamConfigDecoder: an entry whose text did not change is not decoded again; a changed one is; retain forgets removed keys; a bad one throws and is not kept', () => {
+  const box = new SecretBox(randomBytes(32));
+  let opened = 0;
+  const counting = Object.assign(Object.create(box) as SecretBox, { open: (v: string) => (opened++, box.open(v)) });
+  const decoder = new StreamConfigDecoder(counting);
+  const stored = encodeStreamConfig(config(), box);
+  const first = decoder.decode('streams/gate', stored);
+  assert.deepEqual(first, config());
+  assert.ok(Object.isFrozen(first), 'shared configs are frozen');
+  const opens = opened;
+  assert.ok(opens > 0);
+  assert.equal(decoder.decode('streams/gate', stored), first, 'same text: the same config, nothing opened');
+  assert.equal(opened, opens);
+  const changed = encodeStreamConfig({ ...config(), rtsp_url: 'rtsp://10.0.0.9/main' }, box);
+  assert.equal(decoder.decode('streams/gate', changed).rtsp_url, 'rtsp://10.0.0.9/main');
+  assert.ok(opened > opens, 'changed text: decoded again');
+  decoder.decode('streams/other', stored);
+  assert.equal(decoder.size, 2);
+  decoder.retain(new Set(['streams/other']));
+  assert.equal(decoder.size, 1);
+  assert.throws(() => decoder.decode('streams/bad', '{"name":'), RegistryEntryError);
+  assert.equal(decoder.size, 1, 'a bad entry is not kept');
 });

@@ -66,3 +66,37 @@ export function storedEntryNeedsReseal(value: string, box: SecretBox): boolean {
     return false;
   }
 }
+
+/**
+ * Decoded registry entries, reused while an entry's stored text stays the same. Ingest reads
+ * the whole registry on every ownership round (twice a second) and the control API on every
+ * gauge refresh; decoding is a JSON parse, opening each sealed credential and a schema check,
+ * and with 50 cameras it was the process's largest source of garbage after the media itself.
+ * A changed text decodes again; keys not listed in a `list` are forgotten (`retain`). The
+ * configs handed out are shared (frozen): callers read them, never change them.
+ */
+export class StreamConfigDecoder {
+  private readonly entries = new Map<string, { value: string; config: StreamConfig }>();
+
+  constructor(private readonly box: SecretBox) {}
+
+  /** Throws RegistryEntryError as decodeStreamConfig does (a bad entry is not remembered). */
+  decode(key: string, value: string): StreamConfig {
+    const hit = this.entries.get(key);
+    if (hit !== undefined && hit.value === value) return hit.config;
+    this.entries.delete(key);
+    const config = Object.freeze(decodeStreamConfig(key, value, this.box));
+    this.entries.set(key, { value, config });
+    return config;
+  }
+
+  /** Forgets every key but `keys` (the registry as just listed). */
+  retain(keys: ReadonlySet<string>): void {
+    for (const key of this.entries.keys()) if (!keys.has(key)) this.entries.delete(key);
+  }
+
+  /** Entries remembered. */
+  get size(): number {
+    return this.entries.size;
+  }
+}

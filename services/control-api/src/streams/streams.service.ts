@@ -3,7 +3,7 @@ import {
   BackupSource, CameraBackupSource, REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, RegistryChanged, StreamConfig, decodeStatus, encodeJson, ingestStatusKey, registryKey, rtmpKeyStoreKey, isPublishedSource, publishedKey,
 } from '@streamgate/contracts';
 import {
-  CameraUrlRefused, SecretKeyError, ServiceContext, decodeStreamConfig, encodeStreamConfig, storedEntryNeedsReseal,
+  CameraUrlRefused, SecretKeyError, ServiceContext, StreamConfigDecoder, encodeStreamConfig, storedEntryNeedsReseal,
 } from '@streamgate/platform';
 import { splitUserinfo } from '@streamgate/protocol-rtsp';
 import { SERVICE_CONTEXT } from '../common/service-context.token';
@@ -15,14 +15,21 @@ import { StreamBody, bodySources } from './stream-body';
  */
 @Injectable()
 export class StreamsService {
-  constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {}
+  /** The registry is listed on every gauge refresh and GET: unchanged entries are not decoded again. */
+  private readonly decoder: StreamConfigDecoder;
+
+  constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {
+    this.decoder = new StreamConfigDecoder(ctx.secrets);
+  }
 
   async list(): Promise<StreamConfig[]> {
     const out: StreamConfig[] = [];
-    for (const { key, value } of await this.ctx.store.list(REGISTRY_PREFIX)) {
+    const entries = await this.ctx.store.list(REGISTRY_PREFIX);
+    for (const { key, value } of entries) {
       const parsed = this.parse(key, value);
       if (parsed) out.push(parsed);
     }
+    this.decoder.retain(new Set(entries.map((e) => e.key)));
     return out;
   }
 
@@ -159,7 +166,7 @@ export class StreamsService {
 
   private parse(key: string, value: string): StreamConfig | undefined {
     try {
-      return decodeStreamConfig(key, value, this.ctx.secrets);
+      return this.decoder.decode(key, value);
     } catch (err) {
       this.ctx.logger.warn({ key, reason: (err as Error).message }, 'ignoring invalid registry entry');
       return undefined;

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { REGISTRY_ASSERTED_KEY, REGISTRY_CHANGED_SUBJECT, REGISTRY_PREFIX, StreamConfig, StreamTransport, SourceDescription, SourceDemandReply } from '@streamgate/contracts';
 import {
-  Bus, CameraUrlGuard, Logger, OwnershipManager, ReleaseReason, SecretBox, StateStore, Subscription, StatusMetrics, decodeStreamConfig,
+  Bus, CameraUrlGuard, Logger, OwnershipManager, ReleaseReason, SecretBox, StateStore, Subscription, StatusMetrics, StreamConfigDecoder,
 } from '@streamgate/platform';
 import { CameraPuller, CameraPullerOptions } from './camera-puller';
 import { UdpPortPairAllocator } from './udp-port-pair';
@@ -69,6 +69,8 @@ export class CameraSupervisor {
     return { on_demand: false, playing: false, start_timeout_ms: 0 };
   }
   private configs = new Map<string, StreamConfig>();
+  /** The registry is read every ownership round: entries that did not change are not decoded again. */
+  private readonly decoder: StreamConfigDecoder;
   private subscription: Subscription | undefined;
   private reconciling: Promise<void> | undefined;
   /** The control API's "registry complete" marker was seen in the store at least once. */
@@ -78,6 +80,7 @@ export class CameraSupervisor {
 
   constructor(private readonly options: CameraSupervisorOptions) {
     this.instanceId = options.instanceId ?? newInstanceId();
+    this.decoder = new StreamConfigDecoder(options.secrets);
     this.ownership = new OwnershipManager(options.store, {
       group: 'ingest',
       instanceId: this.instanceId,
@@ -135,6 +138,7 @@ export class CameraSupervisor {
       const config = this.parse(key, value);
       if (config?.enabled) next.set(config.name, config);
     }
+    this.decoder.retain(new Set(entries.map((e) => e.key)));
     if (asserted !== undefined) this.assertedSeen = true;
     else if (this.assertedSeen) {
       // The store lost its data: an empty or partial registry is not "cameras removed". Keep
@@ -183,7 +187,7 @@ export class CameraSupervisor {
 
   private parse(key: string, value: string): StreamConfig | undefined {
     try {
-      return decodeStreamConfig(key, value, this.options.secrets);
+      return this.decoder.decode(key, value);
     } catch (err) {
       this.options.logger.warn({ key, reason: (err as Error).message }, 'ignoring invalid registry entry');
       return undefined;

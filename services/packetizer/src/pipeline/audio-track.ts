@@ -49,22 +49,20 @@ export class AudioTrack {
     return this.decoder.bufferedBytes;
   }
 
-  /** Throws AacDecodeError for malformed payloads. */
-  push(o: OrderedPacket): AccessUnitOut[] {
+  /** Appends the units `o` completes to `out`. Throws AacDecodeError for malformed payloads. */
+  push(o: OrderedPacket, out: AccessUnitOut[]): void {
     if (o.newSource) this.decoder = this.createDecoder();
     const p = o.packet;
     if (p.header.payloadType !== this.options.spec.format.payloadType || p.payload.byteLength === 0) {
       this.ignoredPackets++;
-      return [];
+      return;
     }
     const r = this.decoder.decode(p);
-    if (r.kind !== 'complete') return [];
-    const out: AccessUnitOut[] = [];
+    if (r.kind !== 'complete') return;
     for (const au of r.units) {
       const unit = this.frame(au.data, au.timestamp, o.arrivalMs);
       if (unit) out.push(unit);
     }
-    return out;
   }
 
   /** A codec unit (one raw AAC frame, timestamp in the track's clock) from a source read at the edge. */

@@ -208,7 +208,7 @@ export class SourcePipeline {
     const mapper = this.mappers.get(slot.output);
     const jumps = mapper?.jumps ?? 0;
     try {
-      out.push(...slot.pipeline.push(o));
+      slot.pipeline.push(o, out);
     } catch (err) {
       if (!(err instanceof H264DecodeError || err instanceof H265DecodeError || err instanceof AacDecodeError)) throw err;
       this.malformed(err);

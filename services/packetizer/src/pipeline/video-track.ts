@@ -72,8 +72,8 @@ export class VideoTrack {
     return this.decoder.bufferedBytes;
   }
 
-  /** Throws the codec's typed decode errors for malformed payloads. */
-  push(o: OrderedPacket): AccessUnitOut[] {
+  /** Appends the units `o` completes to `out`. Throws the codec's typed decode errors for malformed payloads. */
+  push(o: OrderedPacket, out: AccessUnitOut[]): void {
     if (o.newSource) {
       // Fragments and references of the previous source are useless now.
       this.decoder = this.codec.createDecoder(this.options.limits);
@@ -82,16 +82,14 @@ export class VideoTrack {
     const p = o.packet;
     if (p.header.payloadType !== this.options.spec.format.payloadType || p.payload.byteLength === 0) {
       this.counters.ignoredPackets++;
-      return [];
+      return;
     }
     const r = this.decoder.decode(p);
-    if (r.kind !== 'complete') return [];
-    const out: AccessUnitOut[] = [];
+    if (r.kind !== 'complete') return;
     for (const au of r.units) {
       const unit = this.accessUnit(au, o.arrivalMs);
       if (unit) out.push(unit);
     }
-    return out;
   }
 
   /** A codec unit (NAL units of one picture, timestamp in 90 kHz) from a source read at the edge. */

@@ -42,7 +42,9 @@ export class RtspMessageReader {
   private readonly maxBodyBytes: number;
   private readonly maxHeaderCount: number;
   private readonly maxEventsPerPush: number;
+  /** What was pushed and not yet consumed starts at `pos` (items advance it; no view per item). */
   private buffer: Uint8Array = EMPTY;
+  private pos = 0;
   private failure: RtspParseError | undefined;
 
   constructor(options: RtspMessageReaderOptions = {}) {
@@ -54,7 +56,7 @@ export class RtspMessageReader {
 
   /** Bytes received but not yet part of a complete item. */
   get bufferedBytes(): number {
-    return this.buffer.byteLength;
+    return this.buffer.byteLength - this.pos;
   }
 
   /**
@@ -64,7 +66,13 @@ export class RtspMessageReader {
    */
   push(chunk: Uint8Array): RtspReaderEvent[] {
     if (this.failure) throw this.failure;
-    this.buffer = this.buffer.byteLength === 0 ? chunk : concat(this.buffer, chunk);
+    // A Buffer's subarray is Node's own (a FastBuffer, through JavaScript): items are views of a
+    // plain Uint8Array over the same memory instead, one per push rather than one per item.
+    const bytes = Buffer.isBuffer(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : chunk;
+    if (bytes.byteLength > 0) {
+      this.buffer = this.bufferedBytes === 0 ? bytes : concat(this.buffer.subarray(this.pos), bytes);
+      this.pos = 0;
+    }
     const events: RtspReaderEvent[] = [];
     try {
       while (events.length < this.maxEventsPerPush) {
@@ -75,6 +83,7 @@ export class RtspMessageReader {
     } catch (err) {
       this.failure = err instanceof RtspParseError ? err : new RtspParseError(String(err), 400, true);
       this.buffer = EMPTY;
+      this.pos = 0;
       throw this.failure;
     }
     return events;
@@ -86,7 +95,8 @@ export class RtspMessageReader {
    * (`new Uint8Array(view)` copies; a Buffer's `slice()` would not: it is a view.)
    */
   retainCopy(): void {
-    if (this.buffer.byteLength > 0) this.buffer = new Uint8Array(this.buffer);
+    this.buffer = this.bufferedBytes > 0 ? new Uint8Array(this.buffer.subarray(this.pos)) : EMPTY;
+    this.pos = 0;
   }
 
   /** Continues after a push that stopped at maxEventsPerPush. */
@@ -95,13 +105,14 @@ export class RtspMessageReader {
   }
 
   private next(): RtspReaderEvent | undefined {
-    let start = 0;
+    const all = this.buffer;
+    let start = this.pos;
     // RFC 2616 §4.1 (inherited by RTSP): ignore empty lines before a message.
-    while (start < this.buffer.byteLength && (this.buffer[start] === CR || this.buffer[start] === LF)) start++;
-    if (start > 0) this.buffer = this.buffer.subarray(start);
-    const buf = this.buffer;
-    if (buf.byteLength === 0) return undefined;
-    if (buf[0] === DOLLAR) return this.nextInterleaved(buf);
+    while (start < all.byteLength && (all[start] === CR || all[start] === LF)) start++;
+    this.pos = start;
+    if (start === all.byteLength) return undefined;
+    if (all[start] === DOLLAR) return this.nextInterleaved(all, start);
+    const buf = start === 0 ? all : all.subarray(start);
     if (!isTokenStart(buf[0])) {
       throw new RtspParseError(`unexpected byte 0x${buf[0].toString(16)} at the start of a message`, 400, true);
     }
@@ -118,17 +129,18 @@ export class RtspMessageReader {
     const total = headEnd.totalLength + bodyLength;
     if (buf.byteLength < total) return undefined;
     const body = bodyLength === 0 ? EMPTY : buf.subarray(headEnd.totalLength, total);
-    this.buffer = buf.subarray(total);
+    this.pos = start + total;
     return buildMessage(startLine, headers, body);
   }
 
-  private nextInterleaved(buf: Uint8Array): RtspReaderEvent | undefined {
-    if (buf.byteLength < INTERLEAVED_HEADER_SIZE) return undefined;
-    const length = (buf[2] << 8) | buf[3];
-    const total = INTERLEAVED_HEADER_SIZE + length;
-    if (buf.byteLength < total) return undefined;
-    this.buffer = buf.subarray(total);
-    return { type: 'interleaved', frame: { channel: buf[1], payload: buf.subarray(INTERLEAVED_HEADER_SIZE, total) } };
+  /** RFC 2326 §10.12: `$`, channel, u16 length, then the packet; `at` is where the `$` is. */
+  private nextInterleaved(buf: Uint8Array, at: number): RtspReaderEvent | undefined {
+    if (buf.byteLength - at < INTERLEAVED_HEADER_SIZE) return undefined;
+    const length = (buf[at + 2] << 8) | buf[at + 3];
+    const end = at + INTERLEAVED_HEADER_SIZE + length;
+    if (buf.byteLength < end) return undefined;
+    this.pos = end;
+    return { type: 'interleaved', frame: { channel: buf[at + 1], payload: buf.subarray(at + INTERLEAVED_HEADER_SIZE, end) } };
   }
 
   private parseHead(head: string): { startLine: string; headers: RtspHeaders } {
