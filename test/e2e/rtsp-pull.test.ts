@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GstRtspServer, gstPlayRtsp, killAll } from '@streamgate/testing';
+import { CAMERA_READ_TURN } from '@streamgate/platform';
 import { decodeWithFfmpeg, waitForStream } from './gateway-harness';
 import { CAMERA, PullGateway, startCamera, startPullGateway } from './rtsp-pull-harness';
 
@@ -58,6 +59,19 @@ describe('RTSP pull → RTSP play (all-in-one, GStreamer camera)', { timeout: 18
         assert.equal(after.last_error, null);
       });
     }
+  });
+
+  test('camera reads are coalesced (READ_COALESCE_MS, default 3 ms): the pulls above open read turns, and short turns wait', async () => {
+    assert.equal(CAMERA_READ_TURN.coalesceMs, 3, 'the gateway applied its READ_COALESCE_MS');
+    const before = { turns: CAMERA_READ_TURN.turns, coalesced: CAMERA_READ_TURN.coalesced };
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const turns = CAMERA_READ_TURN.turns - before.turns;
+    const coalesced = CAMERA_READ_TURN.coalesced - before.coalesced;
+    // Four cameras (TCP and UDP) at 25 fps + audio: dozens of read turns a second, nearly all short.
+    assert.ok(turns >= 20, `${turns} read turns in 1 s`);
+    assert.ok(coalesced >= turns / 2, `${coalesced} of ${turns} turns coalesced`);
+    // At most one turn per coalescing period (plus the turns the timer itself ends).
+    assert.ok(turns <= 1000 / 3 + 5, `${turns} turns in 1 s with 3 ms turns`);
   });
 
   for (const protocols of ['tcp', 'udp'] as const) {

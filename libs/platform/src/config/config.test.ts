@@ -19,6 +19,14 @@ test('a bad value stops start-up with a message naming the variable', () => {
   assert.throws(() => loadConfig({ PORT: '70000' }, '/nonexistent/.env'), /PORT/);
 });
 
+test('READ_COALESCE_MS: 3 ms by default, 0 turns it off, bounded to 0–20 ms', () => {
+  assert.equal(loadConfig({}, '/nonexistent/.env').READ_COALESCE_MS, 3);
+  assert.equal(loadConfig({ READ_COALESCE_MS: '0' }, '/nonexistent/.env').READ_COALESCE_MS, 0);
+  assert.equal(loadConfig({ READ_COALESCE_MS: '20' }, '/nonexistent/.env').READ_COALESCE_MS, 20);
+  assert.throws(() => loadConfig({ READ_COALESCE_MS: '21' }, '/nonexistent/.env'), /READ_COALESCE_MS/);
+  assert.throws(() => loadConfig({ READ_COALESCE_MS: '-1' }, '/nonexistent/.env'), /READ_COALESCE_MS/);
+});
+
 test('.env parsing: comments, quotes, export prefix', () => {
   assert.deepEqual(parseDotEnv('# c\nPORT=6000\nexport HOST="127.0.0.1"\nBAD LINE\nDEBUG=\'true\'\n'), {
     PORT: '6000', HOST: '127.0.0.1', DEBUG: 'true',

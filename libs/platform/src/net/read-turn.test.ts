@@ -90,11 +90,13 @@ describe('ReadTurn (a read budget per event-loop turn)', () => {
     assert.equal(t.turn.overBudget(), false);
     t.check();
     assert.deepEqual(t.waits, [2], 'a 1 ms turn waits 2 ms more');
+    assert.deepEqual([t.turn.turns, t.turn.coalesced], [1, 1]);
     // A busy turn (reads took 5 ms): already longer than coalesceMs, no wait.
     t.turn.open();
     t.advance(5);
     t.check();
     assert.deepEqual(t.waits, [2]);
+    assert.deepEqual([t.turn.turns, t.turn.coalesced], [2, 1]);
     // No read: no turn, nothing scheduled, no wait (an idle process sleeps in its poll).
     t.check();
     assert.equal(t.scheduled(), 0);

@@ -26,6 +26,9 @@ import { performance } from 'node:perf_hooks';
 export class ReadTurn {
   /** Shortest turn that handled reads, ms (0: no coalescing). */
   coalesceMs = 0;
+  /** Turns that handled reads, and those of them that waited (coalesced). */
+  turns = 0;
+  coalesced = 0;
   private turnStart: number | undefined;
   private queue: (() => void)[] = [];
 
@@ -66,8 +69,12 @@ export class ReadTurn {
   private endTurn(): void {
     if (this.coalesceMs > 0 && this.turnStart !== undefined) {
       const left = this.turnStart + this.coalesceMs - this.now();
-      if (left > 0) this.wait(left);
+      if (left > 0) {
+        this.coalesced++;
+        this.wait(left);
+      }
     }
+    this.turns++;
     this.turnStart = undefined;
     const queue = this.queue;
     if (queue.length === 0) return;
