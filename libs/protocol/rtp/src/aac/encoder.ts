@@ -94,11 +94,8 @@ export class AacEncoder {
       marker: true, payloadType: this.payloadType, sequenceNumber: this.sequencer.nextSequenceNumber(), timestamp: wrapTimestamp(timestamp), ssrc: this.sequencer.ssrc,
     });
     const b = writer.buffer;
-    // AU-headers-length: one 16-bit header (16 bits); the header: size << 3 | index 0.
-    b[at] = 0;
-    b[at + 1] = AU_HEADER * 8;
-    b[at + 2] = au.byteLength >> 5;
-    b[at + 3] = (au.byteLength & 0x1f) << 3;
+    writeHeadersLength(b, at, 1);
+    writeAuHeader(b, at + AU_HEADERS_LENGTH, au.byteLength);
     b.set(au, at + AU_HEADERS_LENGTH + AU_HEADER);
     return writer.done();
   }
@@ -163,13 +160,21 @@ function writePayload(p: PayloadPlan, out: Uint8Array, offset: number): void {
   }
 }
 
-/** AU-headers-length in bits, then one 16-bit header per AU: size << 3 | index 0. */
+/** AU-headers-length in bits, then one 16-bit header per AU. */
 function writeHeaders(payload: Uint8Array, offset: number, sizes: readonly number[]): void {
-  const bits = sizes.length * AU_HEADER * 8;
+  writeHeadersLength(payload, offset, sizes.length);
+  sizes.forEach((s, k) => writeAuHeader(payload, offset + AU_HEADERS_LENGTH + k * AU_HEADER, s));
+}
+
+/** RFC 3640 §3.2.1: the AU-headers-length field counts the headers' bits. */
+function writeHeadersLength(payload: Uint8Array, offset: number, count: number): void {
+  const bits = count * AU_HEADER * 8;
   payload[offset] = bits >> 8;
   payload[offset + 1] = bits & 0xff;
-  sizes.forEach((s, k) => {
-    payload[offset + AU_HEADERS_LENGTH + k * AU_HEADER] = s >> 5;
-    payload[offset + AU_HEADERS_LENGTH + k * AU_HEADER + 1] = (s & 0x1f) << 3;
-  });
+}
+
+/** AAC-hbr AU header (sizeLength 13, indexLength 3): size << 3 | index 0. */
+function writeAuHeader(payload: Uint8Array, at: number, size: number): void {
+  payload[at] = size >> 5;
+  payload[at + 1] = (size & 0x1f) << 3;
 }
