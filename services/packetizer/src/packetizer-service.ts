@@ -264,12 +264,10 @@ export class PacketizerService {
     }
     let units: AccessUnitOut[];
     if (media.kind === 'rtp-batch') {
-      let bytes = 0;
-      for (const p of media.packets) bytes += p.byteLength;
-      st.countInput(bytes, now);
+      st.countInput(totalBytes(media.packets), now);
       units = st.pipeline.processBatch(media);
     } else {
-      st.countInput(media.payloads.reduce((n, p) => n + p.byteLength, 0), now);
+      st.countInput(totalBytes(media.payloads), now);
       units = st.pipeline.processUnit(media, media.receivedAt);
     }
     this.publishUnits(stream, st, units, now);
@@ -540,4 +538,11 @@ function videoSinceKeyframe(st: StreamState): FrameMessage[] {
     }
   }
   return out;
+}
+
+/** Bytes of every part of a message (a loop: this runs for every message on the media path). */
+function totalBytes(parts: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  return n;
 }
