@@ -55,6 +55,7 @@ test('StreamConfigDecoder: an entry whose text did not change is not decoded aga
   const first = decoder.decode('streams/gate', stored);
   assert.deepEqual(first, config());
   assert.ok(Object.isFrozen(first), 'shared configs are frozen');
+  assert.ok(Object.isFrozen(first.backup_sources) && first.backup_sources.every((b) => Object.isFrozen(b)), 'through and through');
   const opens = opened;
   assert.ok(opens > 0);
   assert.equal(decoder.decode('streams/gate', stored), first, 'same text: the same config, nothing opened');

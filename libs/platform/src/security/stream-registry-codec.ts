@@ -73,7 +73,8 @@ export function storedEntryNeedsReseal(value: string, box: SecretBox): boolean {
  * gauge refresh; decoding is a JSON parse, opening each sealed credential and a schema check,
  * and with 50 cameras it was the process's largest source of garbage after the media itself.
  * A changed text decodes again; keys not listed in a `list` are forgotten (`retain`). The
- * configs handed out are shared (frozen): callers read them, never change them.
+ * configs handed out are shared, so they are frozen through and through (backup sources too):
+ * a caller that changed one would change it for every later reader of the registry.
  */
 export class StreamConfigDecoder {
   private readonly entries = new Map<string, { value: string; config: StreamConfig }>();
@@ -85,7 +86,7 @@ export class StreamConfigDecoder {
     const hit = this.entries.get(key);
     if (hit !== undefined && hit.value === value) return hit.config;
     this.entries.delete(key);
-    const config = Object.freeze(decodeStreamConfig(key, value, this.box));
+    const config = deepFreeze(decodeStreamConfig(key, value, this.box));
     this.entries.set(key, { value, config });
     return config;
   }
@@ -99,4 +100,13 @@ export class StreamConfigDecoder {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** Freezes `value` and every object and array inside it (a decoded registry entry: plain JSON data). */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
