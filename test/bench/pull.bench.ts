@@ -282,6 +282,10 @@ async function measurePeer(name: PeerName, cams: CameraServers, transport: Trans
   }
 }
 
+/** The gateway's CPU per camera above idle, and a peer's per camera (NaN when it did not run): % of a core. */
+const gatewayPerCamera = (r: PullRow): number => (r.cpuPct - r.idleCpuPct) / r.cameras;
+const peerPerCamera = (r: PullRow, name: PeerName): number => (r.peers.find((p) => p.name === name)?.cpuPct ?? NaN) / r.cameras;
+
 const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
 
 function table(rows: PullRow[]): string {
@@ -292,7 +296,7 @@ function table(rows: PullRow[]): string {
   const lines = rows.map((r) => {
     const one = rows.find((x) => x.transport === r.transport && x.cameras === 1);
     const extra = one && r.cameras > 1 ? (r.cpuPct - one.cpuPct) / (r.cameras - 1) : NaN;
-    return `| ${r.transport} | ${r.cameras} (${r.playing}) | ${f(r.cpuPct)} | ${f(r.idleCpuPct)} | ${f((r.cpuPct - r.idleCpuPct) / r.cameras, 2)} | ` +
+    return `| ${r.transport} | ${r.cameras} (${r.playing}) | ${f(r.cpuPct)} | ${f(r.idleCpuPct)} | ${f(gatewayPerCamera(r), 2)} | ` +
       `${f(extra, 2)} | ${f(r.rssPeakMiB, 0)} | ${f(one && r.cameras > 1 ? (r.rssPeakMiB - one.rssPeakMiB) / (r.cameras - 1) : NaN, 2)} | ${f(r.kbpsPerCamera, 0)} | ` +
       `${f(r.packetsPerSecPerCamera, 0)} | ${f(r.lossPct, 3)} / ${f(r.worstCameraLossPct, 3)} | ${r.reconnects} | ` +
       `${r.readers}: ${f(r.readerLossMeanPct, 2)} / ${f(r.readerLossMaxPct, 2)}, ${f(r.readerMbps, 2)} | ${f(r.camerasCpuPct)} | ${f(r.machineBusyPct, 0)} |`;
@@ -312,9 +316,9 @@ function peerTable(rows: PullRow[]): string {
   const lines = rows.filter((r) => r.peers.length > 0).map((r) => {
     const ffmpeg = r.peers.find((p) => p.name === 'ffmpeg');
     const node = r.peers.find((p) => p.name === 'node');
-    const sg = (r.cpuPct - r.idleCpuPct) / r.cameras;
-    const ff = ffmpeg ? ffmpeg.cpuPct / r.cameras : NaN;
-    const fl = node ? node.cpuPct / r.cameras : NaN;
+    const sg = gatewayPerCamera(r);
+    const ff = peerPerCamera(r, 'ffmpeg');
+    const fl = peerPerCamera(r, 'node');
     return `| ${r.transport} | ${r.cameras} | ${f(sg, 2)} | ${f(ff, 2)} | **${f(sg / ff, 2)}** | ${f(fl, 2)}${node ? ` (${node.running}/${r.cameras} playing, ${node.missedPackets} lost)` : ''} | ${f(fl / ff, 2)} | ` +
       `${f(r.lossPct, 3)} | ${ffmpeg ? `${ffmpeg.missedPackets} (${ffmpeg.running}/${r.cameras})` : '–'} | ` +
       `${f((r.rssPeakMiB - r.idleRssMiB) / r.cameras, 2)} | ${ffmpeg ? f(ffmpeg.rssMiBPerProcess, 1) : '–'} |`;
@@ -336,10 +340,10 @@ function roundsTable(rows: PullRow[]): string {
   const steps = [...new Set(rows.map((r) => `${r.transport} ${r.cameras}`))];
   const lines = steps.map((step) => {
     const rs = rows.filter((r) => `${r.transport} ${r.cameras}` === step && r.peers.some((p) => p.name === 'ffmpeg'));
-    const sg = rs.map((r) => (r.cpuPct - r.idleCpuPct) / r.cameras);
-    const ff = rs.map((r) => (r.peers.find((p) => p.name === 'ffmpeg')?.cpuPct ?? NaN) / r.cameras);
+    const sg = rs.map(gatewayPerCamera);
+    const ff = rs.map((r) => peerPerCamera(r, 'ffmpeg'));
     const ratios = sg.map((x, i) => x / ff[i]);
-    const floors = rs.map((r, i) => (r.peers.find((p) => p.name === 'node')?.cpuPct ?? NaN) / r.cameras / ff[i]).filter(Number.isFinite);
+    const floors = rs.map((r, i) => peerPerCamera(r, 'node') / ff[i]).filter(Number.isFinite);
     const range = (xs: number[]): string => (xs.length ? `**${f(median(xs), 2)}** (${f(Math.min(...xs), 2)}–${f(Math.max(...xs), 2)})` : '–');
     const [transport, cameras] = step.split(' ');
     return `| ${transport} | ${cameras} | ${rs.length} | ${range(ratios)} | ${f(median(sg), 2)} | ${f(median(ff), 2)} | ${range(floors)} |`;
@@ -389,7 +393,7 @@ async function main(): Promise<void> {
         try {
           const row = await measure(gw, cams, transport, n, idle);
           rows.push(row);
-          log(`  CPU ${row.cpuPct.toFixed(1)} % (${((row.cpuPct - row.idleCpuPct) / n).toFixed(2)} % per camera), RSS ${row.rssPeakMiB.toFixed(0)} MiB, ` +
+          log(`  CPU ${row.cpuPct.toFixed(1)} % (${gatewayPerCamera(row).toFixed(2)} % per camera), RSS ${row.rssPeakMiB.toFixed(0)} MiB, ` +
             `loss ${row.lossPct.toFixed(3)} %, ${row.kbpsPerCamera.toFixed(0)} kbit/s per camera, cameras CPU ${row.camerasCpuPct.toFixed(0)} %, machine ${row.machineBusyPct.toFixed(0)} %`);
         } catch (e) {
           const why = e instanceof Error ? e.message : String(e);
