@@ -52,4 +52,4 @@ USER 1000:1000
 EXPOSE 9464/tcp
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.METRICS_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "--max-semi-space-size=2", "dist/services/packetizer/src/main.js"]
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=60", "dist/services/packetizer/src/main.js"]
