@@ -86,9 +86,10 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
     });
   }
 
-  test('merged TCP writes (RTSP_TCP_MERGE_READERS=1): ffmpeg decodes every frame of both tracks (-xerror)', async () => {
-    // A gateway merging from the first TCP reader, so a real client reads merged writes.
-    const merging = await startTestGateway({ RTSP_TCP_MERGE_MS: 40, RTSP_TCP_MERGE_READERS: 1 });
+  test('merged TCP writes (RTSP_TCP_MERGE_READERS=1, the default window): ffmpeg decodes every frame of both tracks (-xerror), GStreamer playbin renders without a stall', async () => {
+    // A gateway merging from the first TCP reader, so real clients read merged writes.
+    const merging = await startTestGateway({ RTSP_TCP_MERGE_READERS: 1 });
+    assert.equal(merging.ctx.config.RTSP_TCP_MERGE_MS, 40, 'the default merge window');
     try {
       const push = pushClip(clip, merging.rtmpPort, 'e2e_merged');
       await waitForStream(merging.rtspPort, 'e2e_merged');
@@ -100,8 +101,20 @@ describe('RTMP push → RTSP play (all-in-one)', { timeout: 240_000 }, () => {
           if (m.values.some((v) => (v.labels as Record<string, unknown>).stream === 'e2e_merged')) values = m.values;
         });
       }, 250);
-      const r = await decodeWithFfmpeg(`rtsp://127.0.0.1:${merging.rtspPort}/e2e_merged`, 'tcp', SECONDS + 10);
+      const url = `rtsp://127.0.0.1:${merging.rtspPort}/e2e_merged`;
+      // playbin at its defaults, rendering against the clock: a write held for the window must
+      // not show as a stall (the consumer-conformance bound: 300 ms after the first frame).
+      const [r, gst] = await Promise.all([
+        decodeWithFfmpeg(url, 'tcp', SECONDS + 10),
+        gstPlayRtsp(url, { protocols: 'tcp', element: 'playbin', sync: true, seconds: SECONDS - 1 }),
+      ]);
       clearInterval(sampler);
+      assert.ok(gst.reachedPlaying, `playbin never reached PLAYING: ${gst.errors.join('; ')}`);
+      assert.deepEqual(gst.errors, [], 'playbin reported an error');
+      assert.ok(gst.buffers.video >= FPS * (SECONDS - 3) && gst.buffers.audio > 0, `playbin rendered ${JSON.stringify(gst.buffers)}`);
+      for (const kind of ['video', 'audio'] as const) {
+        assert.ok((gst.maxGapMs[kind] ?? 0) <= 300, `playbin ${kind} stalled ${gst.maxGapMs[kind]} ms after its first frame`);
+      }
       assert.equal((await push.exited).code, 0, `pusher failed: ${push.stderr()}`);
       assert.equal(r.code, 0, r.stderr);
       assert.ok(Math.abs(r.video - PUSHED_FRAMES) <= GOP, `decoded ${r.video} video frames of ${PUSHED_FRAMES}`);

@@ -54,10 +54,11 @@ export const ConfigSchema = z.object({
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /**
    * Merged writes to RTSP/TCP readers: once a stream has RTSP_TCP_MERGE_READERS TCP readers,
-   * units wait up to this many ms to be written with the ones after them (fewer TCP segments,
-   * about half the CPU per reader; see docs/benchmarks.md). 0 writes every unit at once.
+   * units wait up to this many ms to be written with the ones after them (fewer TCP segments:
+   * at 200 readers 40 ms cost a quarter of the CPU per reader that writing at once did, 20 ms
+   * half; docs/benchmarks.md, "Merge window"). 0 writes every unit at once.
    */
-  RTSP_TCP_MERGE_MS: z.coerce.number().int().min(0).max(100).default(20),
+  RTSP_TCP_MERGE_MS: z.coerce.number().int().min(0).max(100).default(40),
   RTSP_TCP_MERGE_READERS: z.coerce.number().int().min(1).max(100_000).default(32),
   /** Bytes queued for one TCP reader before it is dropped as too slow. */
   READER_QUEUE_BYTES: z.coerce.number().int().min(64 * 1024).max(1 << 30).default(8 * 1024 * 1024),
