@@ -24,6 +24,15 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * Every pusher and reader of a benchmark comes from 127.0.0.1: the per-address caps (RTMP 16,
+ * RTSP 64 connections) would refuse the fleet, so benchmarks lift them above it.
+ */
+export const LOOPBACK_FLEET_LIMITS: Readonly<Record<string, string>> = {
+  RTMP_MAX_CONNECTIONS_PER_ADDRESS: '10000',
+  RTSP_MAX_CONNECTIONS_PER_ADDRESS: '10000',
+};
+
 /** JSON over HTTP to 127.0.0.1:<port>; rejects with the status and body on a non-2xx answer. */
 export async function httpJson<T>(port: number, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, {

@@ -21,7 +21,7 @@ import {
   delay, ffmpegPushRtmp, freeTcpPort, makeTestClip, RtspReader, spawnTracked, TestClip, TrackedProcess, waitFor,
 } from '@streamgate/testing';
 import { clusterPorts, ingestEnv, ServiceProcess, startService } from '../distributed/cluster';
-import { firstLine, httpJson, httpText, sourceRevision, startAllInOne } from './gateway-process';
+import { firstLine, httpJson, httpText, LOOPBACK_FLEET_LIMITS, sourceRevision, startAllInOne } from './gateway-process';
 import { cpuSeconds, machineBusyPct, machineJiffies } from './proc-stats';
 import {
   diffHistogram, fractionAtOrBelow, HistogramSnapshot, histogramQuantile, parseHistogram, quantileUpperBound,
@@ -78,7 +78,8 @@ interface LatencyRow {
 }
 
 async function startInproc(): Promise<System> {
-  const gw = await startAllInOne();
+  // 50 pushers and 50 readers from 127.0.0.1 (the RTMP cap per address is 16).
+  const gw = await startAllInOne(LOOPBACK_FLEET_LIMITS);
   return {
     mode: 'inproc',
     rtmpPort: gw.rtmpPort,
@@ -112,7 +113,7 @@ async function startNats(): Promise<System> {
   try {
     redis = await startRedisServer();
     const ports = await clusterPorts();
-    const base = { NATS_URL: nats.url, REDIS_URL: redis.url, RTSP_PORT: String(ports.rtsp), RTSP_UDP_RTP_PORT: String(ports.udpRtp) };
+    const base = { ...LOOPBACK_FLEET_LIMITS, NATS_URL: nats.url, REDIS_URL: redis.url, RTSP_PORT: String(ports.rtsp), RTSP_UDP_RTP_PORT: String(ports.udpRtp) };
     const ingestVars = await ingestEnv(base);
     services.push(await startService('packetizer', base));
     services.push(await startService('rtsp-egress', base));
