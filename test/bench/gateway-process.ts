@@ -26,7 +26,8 @@ export interface GatewayProcess {
 
 /**
  * Every pusher and reader of a benchmark comes from 127.0.0.1: the per-address caps (RTMP 16,
- * RTSP 64 connections) would refuse the fleet, so benchmarks lift them above it.
+ * RTSP 64 connections) would refuse the fleet, so every benchmark gateway lifts them above it
+ * (startAllInOne; the latency benchmark's separate services take them too).
  */
 export const LOOPBACK_FLEET_LIMITS: Readonly<Record<string, string>> = {
   RTMP_MAX_CONNECTIONS_PER_ADDRESS: '10000',
@@ -64,6 +65,8 @@ export async function startAllInOne(env: Record<string, string> = {}, startTimeo
   const proc = spawnTracked(process.execPath, [...nodeArgs, join(DIST, 'services', 'all-in-one.js')], {
     cwd: dataDir,
     env: {
+      // Every benchmark's clients are on 127.0.0.1 (the shell's environment may still set the caps).
+      ...LOOPBACK_FLEET_LIMITS,
       ...process.env,
       HOST: '127.0.0.1',
       PUBLIC_HOST: '127.0.0.1',

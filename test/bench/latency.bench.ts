@@ -78,8 +78,7 @@ interface LatencyRow {
 }
 
 async function startInproc(): Promise<System> {
-  // 50 pushers and 50 readers from 127.0.0.1 (the RTMP cap per address is 16).
-  const gw = await startAllInOne(LOOPBACK_FLEET_LIMITS);
+  const gw = await startAllInOne();
   return {
     mode: 'inproc',
     rtmpPort: gw.rtmpPort,

@@ -1,7 +1,7 @@
 import {
   delay, ffmpegPushRtmp, RtspReader, startGstRtspServer, TestClip, TrackedProcess, waitFor,
 } from '@streamgate/testing';
-import { LOOPBACK_FLEET_LIMITS, startAllInOne } from './gateway-process';
+import { startAllInOne } from './gateway-process';
 
 /** One RTSP server in the benchmark: the process we measure and the URL readers play. */
 export interface ServerUnderTest {
@@ -47,7 +47,7 @@ export async function startGstreamerUnderTest(clip: TestClip): Promise<ServerUnd
 /** With `digest`, readers must answer a Digest challenge (a users list, RTSP_AUTH_METHODS=digest). */
 export async function startStreamgateUnderTest(clip: TestClip, startTimeoutMs = 30_000, options: { digest?: boolean } = {}): Promise<ServerUnderTest> {
   const credentials = options.digest ? { username: 'bench', password: 'bench-pw' } : undefined;
-  const env: Record<string, string> = { ...LOOPBACK_FLEET_LIMITS };
+  const env: Record<string, string> = {};
   if (credentials) {
     env.AUTH_USERS = JSON.stringify([{ user: credentials.username, pass: credentials.password, permissions: [{ action: 'read' }, { action: 'publish' }] }]);
     env.RTSP_AUTH_METHODS = 'digest';
