@@ -1,5 +1,18 @@
 import { GstRtspServer, startGstRtspServer } from '@streamgate/testing';
 
+/** The simulated cameras a pull benchmark reads: GStreamer's (CameraServers) or the Node farm (CameraFarm). */
+export interface Cameras {
+  readonly names: string[];
+  url(name: string): string;
+  /** Processes whose CPU is the cameras' own. */
+  readonly pids: number[];
+  /** Sessions open on all cameras, as last reported. */
+  sessions(): number;
+  /** One line for the report: what the cameras are. */
+  describe(): string;
+  stop(): Promise<void>;
+}
+
 /**
  * Many cameras from a few GStreamer RTSP server processes (python helper, `--file` mode): each
  * mount is an independent camera with its own pipeline reading the same pre-encoded MP4, so
@@ -11,7 +24,7 @@ import { GstRtspServer, startGstRtspServer } from '@streamgate/testing';
  * pipeline feeds all its sessions. That is how 200 cameras fit beside the gateway on 2 cores:
  * 200 pipelines alone cost ~1.8 cores.
  */
-export class CameraServers {
+export class CameraServers implements Cameras {
   private constructor(
     readonly servers: GstRtspServer[],
     private readonly perServer: number,
@@ -49,6 +62,10 @@ export class CameraServers {
   /** Sessions open on all cameras, as last reported. */
   sessions(): number {
     return this.servers.reduce((n, s) => n + Object.values(s.sessions()).reduce((m, c) => m + c.sessions, 0), 0);
+  }
+
+  describe(): string {
+    return `${this.names.length} RTSP sessions on ${this.mounts.length} mounts of ${this.servers.length} GStreamer RTSP server process(es) (python helper --file, shared media)`;
   }
 
   async stop(): Promise<void> {

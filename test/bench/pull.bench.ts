@@ -10,7 +10,7 @@
  * that only reads the same sessions).
  *
  *   npm run build && node dist/test/bench/pull.bench.js [--cameras 1,10,50] [--transports tcp,udp]
- *     [--window 20] [--settle 8] [--readers 3] [--per-server 25] [--mounts N]
+ *     [--window 20] [--settle 8] [--readers 3] [--per-server 25] [--mounts N] [--simulator gst|farm]
  *     [--peer ffmpeg[,node]|none] [--rounds N] [--out FILE]
  *
  * `--rounds N` measures every step N times (gateway, then its peers, each round) and adds the
@@ -21,7 +21,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { delay, makeTestClip, RtspReader, TestClip, waitFor } from '@streamgate/testing';
-import { CameraServers } from './camera-servers';
+import { Cameras, CameraServers } from './camera-servers';
+import { CameraFarm } from './camera-farm';
 import { firstLine, GatewayProcess, sourceRevision, startAllInOne } from './gateway-process';
 import { cpuSeconds, machineBusyPct, machineJiffies, rssMiB, sampleRss } from './proc-stats';
 import { summarizeWindow } from './reader-fleet';
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
     'per-server': { type: 'string', default: '25' },
     /** GStreamer mounts the cameras share (default: one per camera); see CameraServers. */
     mounts: { type: 'string' },
+    /** gst: GStreamer RTSP servers (CameraServers); farm: one Node process of cameras (CameraFarm), for 200. */
+    simulator: { type: 'string', default: 'gst' },
     'clip-seconds': { type: 'string', default: '120' },
     'video-kbps': { type: 'string', default: '900' },
     'no-audio': { type: 'boolean', default: false },
@@ -122,7 +125,7 @@ function sumCpu(pids: number[]): number {
   return n;
 }
 
-async function measure(gw: GatewayProcess, cams: CameraServers, transport: Transport, n: number, idle: { cpu: number; rss: number }): Promise<PullRow> {
+async function measure(gw: GatewayProcess, cams: Cameras, transport: Transport, n: number, idle: { cpu: number; rss: number }): Promise<PullRow> {
   const names = cams.names.slice(0, n);
   const nameSet = new Set(names);
   const loaded = await gw.api<{ results?: { status: string; reason?: string }[] }>('POST', '/api/config/streams', {
@@ -213,7 +216,7 @@ async function measure(gw: GatewayProcess, cams: CameraServers, transport: Trans
   };
 }
 
-async function waitSessions(cams: CameraServers, n: number, ms: number): Promise<void> {
+async function waitSessions(cams: Cameras, n: number, ms: number): Promise<void> {
   await waitFor(() => (cams.sessions() === n ? true : undefined), ms, `${n} camera sessions`, 250).catch((e: unknown) => {
     log(`  ${e instanceof Error ? e.message : String(e)} (${cams.sessions()} open)`);
   });
@@ -251,7 +254,7 @@ async function startPeer(name: PeerName, urls: string[], transport: Transport): 
   };
 }
 
-async function measurePeer(name: PeerName, cams: CameraServers, transport: Transport, names: string[]): Promise<PeerRow> {
+async function measurePeer(name: PeerName, cams: Cameras, transport: Transport, names: string[]): Promise<PeerRow> {
   const peer = await startPeer(name, names.map((n) => cams.url(n)), transport);
   try {
     await waitSessions(cams, names.length, 30_000 + names.length * 500);
@@ -351,14 +354,14 @@ function roundsTable(rows: PullRow[]): string {
   return [...head, ...lines].join('\n');
 }
 
-async function environment(clip: TestClip, cams: CameraServers): Promise<string> {
+async function environment(clip: TestClip, cams: Cameras): Promise<string> {
   const [ffmpeg, gst, rev] = await Promise.all([
     firstLine('ffmpeg', ['-version']), firstLine('gst-launch-1.0', ['--version']), sourceRevision(),
   ]);
   const p = clip.params;
   return [
     `- machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}; ${ffmpeg}; ${gst}; streamgate ${rev}`,
-    `- cameras: ${cams.names.length} RTSP sessions on ${cams.mounts.length} mounts of ${cams.servers.length} GStreamer RTSP server process(es) (python helper --file, shared media), ` +
+    `- cameras: ${cams.describe()}, ` +
       `${p.width}x${p.height}@${p.fps} H.264 High (${p.bframes} B-frames, GOP ${p.gop}) at ${p.videoBitrateKbps} kbit/s` +
       `${p.audio ? ' + AAC-LC 128 kbit/s' : ''}, ${p.seconds} s clip played from the start for each step`,
     `- gateway: node dist/services/all-in-one.js, cameras added in one POST /api/config/streams with transport tcp or udp; ` +
@@ -377,7 +380,9 @@ async function main(): Promise<void> {
     videoBitrateKbps: Number(args['video-kbps']), cacheDir: join(tmpdir(), 'streamgate-bench-clips'), timeoutMs: 600_000,
   });
   const maxCams = Math.max(...cameraCounts);
-  const cams = await CameraServers.start(maxCams, Number(args['per-server']), clip.mp4, audio, args.mounts ? Number(args.mounts) : maxCams);
+  const cams: Cameras = args.simulator === 'farm'
+    ? await CameraFarm.start(maxCams, clip.mp4, audio)
+    : await CameraServers.start(maxCams, Number(args['per-server']), clip.mp4, audio, args.mounts ? Number(args.mounts) : maxCams);
   const rows: PullRow[] = [];
   const notes: string[] = [];
   let gw: GatewayProcess | undefined;
