@@ -4,8 +4,10 @@
  * the benchmark clip, `-c copy`) on its own: its own session, SSRCs, sequence numbers and
  * timestamps, from the start of the capture at PLAY and looping (timestamps and sequence numbers
  * keep going), over TCP interleaved or UDP, with an RTCP sender report per track every 5 s.
- * Packets are paced from their RTP timestamps by one 5 ms timer; a TCP camera writes each turn's
- * packets in one `writev`, as a camera writing frame by frame.
+ * Packets are paced from their RTP timestamps by one 1 ms timer, and each goes in a write or send
+ * of its own, as GStreamer's and live555's servers send them. A coarser timer with one write per
+ * turn would line the cameras up, every camera's packets reaching the gateway in the same few
+ * wakeups, which cameras on clocks of their own do not do.
  *
  * Why not GStreamer's RTSP server: at 200 sessions gst-rtsp-server 1.22 stops answering (shared
  * file media under concurrent DESCRIBEs; docs/benchmarks.md, "200 cameras, not re-measured").
@@ -40,7 +42,7 @@ interface CapturedTrack {
   relativeTs: number[];
 }
 
-const TICK_MS = 5;
+const TICK_MS = 1;
 const SR_EVERY_MS = 5000;
 /** A reader that stops reading is dropped past this much unsent TCP data (a camera does the same). */
 const MAX_TCP_BACKLOG = 4 << 20;
@@ -234,12 +236,12 @@ function send(s: Session, t: TrackOut, packet: Buffer, rtcp: boolean): void {
     else rtpOut.send(packet, t.channel, s.socket.remoteAddress);
     return;
   }
-  const frame = Buffer.allocUnsafe(4);
+  const frame = Buffer.allocUnsafe(4 + packet.length);
   frame[0] = 0x24;
   frame[1] = rtcp ? t.channel + 1 : t.channel;
   frame.writeUInt16BE(packet.length, 2);
+  packet.copy(frame, 4);
   s.socket.write(frame);
-  s.socket.write(packet);
 }
 
 function tick(): void {
@@ -251,7 +253,6 @@ function tick(): void {
       continue;
     }
     const elapsed = now - s.playingSince;
-    if (!s.udp) s.socket.cork();
     s.tracks.forEach((t, i) => {
       if (!t) return;
       const track = tracks[i];
@@ -276,7 +277,6 @@ function tick(): void {
       if (now - s.lastReportAt >= SR_EVERY_MS) send(s, t, senderReport(t, track.clock, elapsed), true);
     });
     if (now - s.lastReportAt >= SR_EVERY_MS) s.lastReportAt = now;
-    if (!s.udp) s.socket.uncork();
   }
 }
 
