@@ -1,6 +1,7 @@
 /**
  * RTSP pull benchmark (issue "Pull RTSP cameras"): 1, 10 and 50 cameras at 360p25 ~1 Mbit/s
- * (GStreamer RTSP servers in `--file` mode, one pre-encoded MP4) pulled over TCP and over UDP
+ * (GStreamer RTSP servers in `--file` mode, one pre-encoded MP4; or, with `--simulator farm`, one
+ * Node process of cameras playing the same clip's RTP, for 200) pulled over TCP and over UDP
  * into ONE all-in-one gateway process, cameras added through POST /api/config/streams.
  * Measures the gateway's CPU per camera (/proc utime+stime), RSS, and loss from the gateway's
  * own status (packets_lost vs packets_received) and from a few RtspReaders on the republished
