@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { argon2id } from 'hash-wasm';
@@ -74,6 +76,22 @@ describe('stored secrets (MediaMTX formats)', () => {
     assert.equal(await secretMatches(stored, 'other'), false);
     assert.throws(() => parseStoredSecret('sha256:short'), /32-byte/);
     assert.throws(() => parseStoredSecret('argon2:nope'), /PHC/);
+  });
+
+  it('loads hash-wasm only for the first argon2 check (a gateway without argon2 users never pays its ~1.8 MiB)', async () => {
+    const encoded = await argon2id({ password: 'argon-pw', salt: 'sixteen-byte-slt', iterations: 2, memorySize: 1024, parallelism: 1, hashLength: 32, outputType: 'encoded' });
+    // A fresh process: this file's own import of hash-wasm would hide a static one.
+    const probe = `
+      const access = require(${JSON.stringify(join(__dirname, 'index.js'))});
+      const loaded = () => Object.keys(require.cache).some((k) => k.includes('/node_modules/hash-wasm/'));
+      (async () => {
+        const before = [loaded(), await access.secretMatches(access.parseStoredSecret('sha256:E9JJ8stBJ7QM+nV4ZoUCeHk/gU3tPFh/5YieiJp6n2w='), 'testpass'), loaded()];
+        const ok = await access.secretMatches(access.parseStoredSecret(process.argv[1]), 'argon-pw');
+        console.log(JSON.stringify([...before, ok, loaded()]));
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', probe, `argon2:${encoded}`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), [false, true, false, true, true], '[loaded at start, sha256 check, loaded after it, argon2 check, loaded after it]');
   });
 });
 
