@@ -22,15 +22,11 @@ import { createSocket, Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { parseArgs } from 'node:util';
+import type { RtpCaptureFile } from './rtp-capture-cache';
 
 const { values: args } = parseArgs({
   options: { capture: { type: 'string' }, cameras: { type: 'string' }, port: { type: 'string', default: '0' } },
 });
-
-interface Capture {
-  sdp: string;
-  packets: { track: number; data: string }[];
-}
 
 /** One media section of the capture: its packets, paced by RTP timestamp, and its loop length. */
 interface CapturedTrack {
@@ -48,22 +44,26 @@ const SR_EVERY_MS = 5000;
 const MAX_TCP_BACKLOG = 4 << 20;
 const MAX_REQUEST_BYTES = 64 << 10;
 
-const capture = JSON.parse(readFileSync(String(args.capture), 'utf8')) as Capture;
+const capture = JSON.parse(readFileSync(String(args.capture), 'utf8')) as RtpCaptureFile;
 const cameraCount = Number(args.cameras);
 const mediaSections = capture.sdp.split(/\r?\n(?=m=)/).slice(1);
 const tracks: CapturedTrack[] = mediaSections.map((m, i) => {
   const clock = Number(/a=rtpmap:\d+ [^/\r\n]+\/(\d+)/.exec(m)?.[1] ?? 90000);
   const packets = capture.packets.filter((p) => p.track === i).map((p) => Buffer.from(p.data, 'base64'));
+  // cachedRtpCapture refused captures that lost packets: sequence numbers are rewritten per camera.
   if (packets.length === 0) throw new Error(`capture has no packets for media ${i}`);
-  // Sequence numbers are rewritten per camera, so a datagram lost while capturing would be a hole nobody sees.
-  const gap = packets.findIndex((p, k) => k > 0 && p.readUInt16BE(2) !== ((packets[k - 1].readUInt16BE(2) + 1) & 0xffff));
-  if (gap > 0) throw new Error(`capture of media ${i} lost packets before packet ${gap}`);
   const ts0 = packets[0].readUInt32BE(4);
   const relativeTs = packets.map((p) => (p.readUInt32BE(4) - ts0) >>> 0);
   return { clock, packets, relativeTs, offsetsMs: relativeTs.map((t) => (1000 * t) / clock) };
 });
-/** One loop of the capture: the video's span plus one frame (25 fps); every track wraps at it. */
-const loopMs = Math.min(...tracks.map((t) => t.offsetsMs.at(-1) ?? 0)) + 40;
+/** One frame of the video (the first media section): its span over its distinct timestamps. */
+const frameMs = ((): number => {
+  const video = tracks[0];
+  const frames = new Set(video.relativeTs).size;
+  return frames > 1 ? (video.offsetsMs.at(-1) ?? 0) / (frames - 1) : 40;
+})();
+/** One loop of the capture: the shortest track's span plus one video frame; every track wraps at it. */
+const loopMs = Math.min(...tracks.map((t) => t.offsetsMs.at(-1) ?? 0)) + frameMs;
 for (const t of tracks) {
   const keep = t.offsetsMs.findIndex((o) => o >= loopMs);
   if (keep > 0) for (const a of [t.packets, t.offsetsMs, t.relativeTs]) a.length = keep;
@@ -214,34 +214,40 @@ const server = createServer((socket) => {
   socket.on('error', close);
 });
 
-/** RTCP sender report (RFC 3550 §6.4.1) for a track at `elapsedMs` into the session. */
-function senderReport(t: TrackOut, clock: number, elapsedMs: number): Buffer {
-  const sr = Buffer.alloc(28);
-  sr.writeUInt8(0x80, 0);
-  sr.writeUInt8(200, 1);
-  sr.writeUInt16BE(6, 2);
-  sr.writeUInt32BE(t.ssrc, 4);
-  const ntpMs = Date.now() + 2_208_988_800_000;
-  sr.writeUInt32BE(Math.floor(ntpMs / 1000) >>> 0, 8);
-  sr.writeUInt32BE(Math.floor(((ntpMs % 1000) / 1000) * 0x1_0000_0000) >>> 0, 12);
-  sr.writeUInt32BE((t.tsBase + Math.round((elapsedMs * clock) / 1000)) >>> 0, 16);
-  sr.writeUInt32BE(t.packets >>> 0, 20);
-  sr.writeUInt32BE(t.octets >>> 0, 24);
-  return sr;
+/** Where a packet starts in what goes out: over TCP behind the interleaved header (RFC 2326 §10.12). */
+const headerSize = (s: Session): number => (s.udp ? 0 : 4);
+
+/** The bytes of one outgoing packet of `size`, its interleaved header written when over TCP; the packet goes at headerSize(s). */
+function outgoing(s: Session, t: TrackOut, size: number, rtcp: boolean): Buffer {
+  if (s.udp) return Buffer.allocUnsafe(size);
+  const out = Buffer.allocUnsafe(4 + size);
+  out[0] = 0x24;
+  out[1] = rtcp ? t.channel + 1 : t.channel;
+  out.writeUInt16BE(size, 2);
+  return out;
 }
 
-function send(s: Session, t: TrackOut, packet: Buffer, rtcp: boolean): void {
-  if (s.udp) {
-    if (rtcp) rtcpOut.send(packet, t.clientRtcpPort, s.socket.remoteAddress);
-    else rtpOut.send(packet, t.channel, s.socket.remoteAddress);
-    return;
-  }
-  const frame = Buffer.allocUnsafe(4 + packet.length);
-  frame[0] = 0x24;
-  frame[1] = rtcp ? t.channel + 1 : t.channel;
-  frame.writeUInt16BE(packet.length, 2);
-  packet.copy(frame, 4);
-  s.socket.write(frame);
+function send(s: Session, t: TrackOut, out: Buffer, rtcp: boolean): void {
+  if (!s.udp) s.socket.write(out);
+  else if (rtcp) rtcpOut.send(out, t.clientRtcpPort, s.socket.remoteAddress);
+  else rtpOut.send(out, t.channel, s.socket.remoteAddress);
+}
+
+/** RTCP sender report (RFC 3550 §6.4.1) for a track at `elapsedMs` into the session. */
+function sendSenderReport(s: Session, t: TrackOut, clock: number, elapsedMs: number): void {
+  const out = outgoing(s, t, 28, true);
+  const at = headerSize(s);
+  out.writeUInt8(0x80, at);
+  out.writeUInt8(200, at + 1);
+  out.writeUInt16BE(6, at + 2);
+  out.writeUInt32BE(t.ssrc, at + 4);
+  const ntpMs = Date.now() + 2_208_988_800_000;
+  out.writeUInt32BE(Math.floor(ntpMs / 1000) >>> 0, at + 8);
+  out.writeUInt32BE(Math.floor(((ntpMs % 1000) / 1000) * 0x1_0000_0000) >>> 0, at + 12);
+  out.writeUInt32BE((t.tsBase + Math.round((elapsedMs * clock) / 1000)) >>> 0, at + 16);
+  out.writeUInt32BE(t.packets >>> 0, at + 20);
+  out.writeUInt32BE(t.octets >>> 0, at + 24);
+  send(s, t, out, true);
 }
 
 function tick(): void {
@@ -262,19 +268,21 @@ function tick(): void {
           t.loop++;
         }
         if (track.offsetsMs[t.cursor] + t.loop * loopMs > elapsed) break;
+        // The captured packet copied once, into what goes out, with this camera's header fields.
         const source = track.packets[t.cursor];
-        const packet = Buffer.allocUnsafe(source.length);
-        source.copy(packet);
-        packet.writeUInt16BE(t.seq, 2);
-        packet.writeUInt32BE((t.tsBase + track.relativeTs[t.cursor] + Math.round((t.loop * loopMs * track.clock) / 1000)) >>> 0, 4);
-        packet.writeUInt32BE(t.ssrc, 8);
+        const out = outgoing(s, t, source.length, false);
+        const at = headerSize(s);
+        source.copy(out, at);
+        out.writeUInt16BE(t.seq, at + 2);
+        out.writeUInt32BE((t.tsBase + track.relativeTs[t.cursor] + Math.round((t.loop * loopMs * track.clock) / 1000)) >>> 0, at + 4);
+        out.writeUInt32BE(t.ssrc, at + 8);
         t.seq = (t.seq + 1) & 0xffff;
         t.packets++;
-        t.octets += packet.length - 12;
+        t.octets += source.length - 12;
         t.cursor++;
-        send(s, t, packet, false);
+        send(s, t, out, false);
       }
-      if (now - s.lastReportAt >= SR_EVERY_MS) send(s, t, senderReport(t, track.clock, elapsed), true);
+      if (now - s.lastReportAt >= SR_EVERY_MS) sendSenderReport(s, t, track.clock, elapsed);
     });
     if (now - s.lastReportAt >= SR_EVERY_MS) s.lastReportAt = now;
   }

@@ -1,9 +1,7 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { spawnTracked, TrackedProcess, waitFor } from '@streamgate/testing';
 import type { Cameras } from './camera-servers';
-import { log } from './bench-run';
+import { cachedRtpCapture } from './rtp-capture-cache';
 
 /** Seconds of the clip the farm loops: ten GOPs of the benchmark clip. */
 const CAPTURE_SECONDS = 20;
@@ -12,24 +10,12 @@ const CAPTURE_SECONDS = 20;
  * The clip's first 20 s as ffmpeg sends them over RTP (`-c copy`: the same H.264 and AAC bytes
  * the GStreamer cameras serve), captured once per clip at 4× real time and cached beside it.
  */
-async function captureClip(mp4: string, audio: boolean): Promise<string> {
-  const dir = join(tmpdir(), 'streamgate-bench-clips');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${basename(mp4, '.mp4')}-rtp-${CAPTURE_SECONDS}s.json`);
-  if (existsSync(file)) return file;
-  log(`capturing ${CAPTURE_SECONDS} s of the clip as RTP for the camera farm…`);
-  const { captureLiveRtp } = await import('@streamgate/packetizer/testing');
-  const live = await captureLiveRtp(
+function captureClip(mp4: string, audio: boolean): Promise<string> {
+  return cachedRtpCapture(
+    `${basename(mp4, '.mp4')}-rtp-${CAPTURE_SECONDS}s`,
     ['-readrate', '4', '-t', String(CAPTURE_SECONDS), '-i', mp4],
     [['-map', '0:v', '-c', 'copy'], ...(audio ? [['-map', '0:a', '-c', 'copy']] : [])],
-    60_000,
   );
-  const packets = live.datagrams.filter((d) => !d.rtcp).map((d) => ({ track: d.track, data: Buffer.from(d.data).toString('base64') }));
-  // Whole or not at all: a later run reading a half-written cache would play garbage.
-  const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, JSON.stringify({ sdp: live.sdp, packets }));
-  renameSync(partial, file);
-  return file;
 }
 
 /**

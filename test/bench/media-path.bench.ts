@@ -14,14 +14,14 @@
  *   npm run build && node dist/test/bench/media-path.bench.js [--streams 50] [--runs 5] [--base DIR]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { GATEWAY_NODE_FLAGS } from '@streamgate/platform';
 import { emitReport, log, runBench } from './bench-run';
 import { DIST } from './gateway-process';
+import { cachedRtpCapture, RtpCaptureFile } from './rtp-capture-cache';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,12 +33,6 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
   },
 });
-
-interface CapturedPacket {
-  track: number;
-  receivedAt: number;
-  data: string;
-}
 
 interface WorkerResult {
   packets: number;
@@ -97,7 +91,7 @@ function loadBuild(dist: string): Build {
 /** One run in this process: every stream gets the capture's packets, read by read. */
 async function work(dist: string, capturePath: string, streams: number): Promise<WorkerResult> {
   const b = loadBuild(dist);
-  const capture = JSON.parse(readFileSync(capturePath, 'utf8')) as { sdp: string; packets: CapturedPacket[] };
+  const capture = JSON.parse(readFileSync(capturePath, 'utf8')) as RtpCaptureFile;
   const { platform: P, contracts: C } = b;
   const logger = P.createLogger({ service: 'media-path-bench', level: 'silent' });
   const config = P.ConfigSchema.parse({});
@@ -170,27 +164,15 @@ async function work(dist: string, capturePath: string, streams: number): Promise
 }
 
 /** 20 s of 360p25 H.264 (no B-frames, GOP 50, ~900 kbit/s) + AAC-LC 48 kHz stereo as RTP, once. */
-async function captureFile(): Promise<string> {
-  const dir = join(tmpdir(), 'streamgate-bench-clips');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'media-path-rtp-360p25-20s.json');
-  if (existsSync(file)) return file;
-  log('capturing 20 s of camera-like RTP from ffmpeg…');
-  const { captureLiveRtp } = await import('@streamgate/packetizer/testing');
-  const live = await captureLiveRtp(
+function captureFile(): Promise<string> {
+  return cachedRtpCapture(
+    'media-path-rtp-360p25-20s',
     ['-re', '-t', '20', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-re', '-t', '20', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
     [
       ['-map', '0:v', '-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-bf', '0', '-g', '50', '-b:v', '900k', '-maxrate', '900k', '-bufsize', '900k'],
       ['-map', '1:a', '-c:a', 'aac', '-b:a', '128k', '-ac', '2'],
     ],
-    60_000,
   );
-  const packets: CapturedPacket[] = live.datagrams.filter((d) => !d.rtcp).map((d) => ({ track: d.track, receivedAt: d.receivedAt, data: Buffer.from(d.data).toString('base64') }));
-  // Whole or not at all: a second run reading a half-written cache would measure garbage.
-  const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, JSON.stringify({ sdp: live.sdp, packets }));
-  renameSync(partial, file);
-  return file;
 }
 
 function runWorker(dist: string, capture: string, streams: number): WorkerResult {

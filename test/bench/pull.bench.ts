@@ -60,6 +60,8 @@ const readerCount = Number(args.readers);
 const peerNames = args.peer.split(',').filter((p): p is PeerName => p === 'ffmpeg' || p === 'node');
 const withPeer = peerNames.length > 0;
 const rounds = Math.max(1, Number(args.rounds));
+if (args.simulator !== 'gst' && args.simulator !== 'farm') throw new Error(`--simulator ${args.simulator}: gst or farm`);
+if (args.simulator === 'farm' && args.mounts !== undefined) throw new Error('--mounts shares GStreamer mounts; the farm gives every camera its own playout');
 type PeerName = 'ffmpeg' | 'node';
 
 interface StreamStatus {
