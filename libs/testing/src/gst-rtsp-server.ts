@@ -27,6 +27,8 @@ export interface GstRtspServerOptions {
   shared?: boolean;
   statusIntervalMs?: number;
   startTimeoutMs?: number;
+  /** Address to listen on (default 127.0.0.1); url() keeps naming 127.0.0.1, which 0.0.0.0 also answers. */
+  address?: string;
 }
 
 export interface MountSessions {
@@ -82,6 +84,7 @@ function toArgs(o: GstRtspServerOptions): string[] {
   if (o.sessionTimeoutSec) args.push('--session-timeout', String(o.sessionTimeoutSec));
   if (o.shared === false) args.push('--no-shared');
   if (o.statusIntervalMs) args.push('--status-interval-ms', String(o.statusIntervalMs));
+  if (o.address) args.push('--address', o.address);
   return args;
 }
 

@@ -204,7 +204,8 @@ export class RtspReader {
 
   private async transportFor(track: Track, index: number): Promise<string> {
     if (this.o.transport === 'tcp') return `RTP/AVP/TCP;unicast;interleaved=${2 * index}-${2 * index + 1}`;
-    const pair = await bindUdpPortPair();
+    // On the address this connection leaves from, as a client on a network would (127.0.0.1 on loopback).
+    const pair = await bindUdpPortPair(this.socket.localAddress);
     track.udp = pair;
     for (const s of [pair.rtp, pair.rtcp]) {
       s.setRecvBufferSize(this.o.udpReceiveBuffer);
