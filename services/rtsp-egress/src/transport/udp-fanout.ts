@@ -48,14 +48,22 @@ interface PreparedReaders {
  * the fan-out's cost at hundreds of readers (docs/benchmarks.md, "RTSP fan-out").
  *
  * Datagrams are not queued here: when the socket's send buffer is full the rest of the batch
- * goes to the shared dgram socket, which queues in libuv; a destination the kernel refuses
- * loses that datagram only, as UDP would.
+ * goes to the shared dgram socket, which queues in libuv, and later batches follow it there
+ * until it has sent them all, so no reader's datagrams overtake each other; a destination the
+ * kernel refuses loses that datagram only, as UDP would.
  */
 export class UdpFanout implements FanoutGroup {
   private readonly out: Int32Array;
   private readonly members = new WeakMap<FanoutReader, ReadonlyMap<number, UdpDestination>>();
   private readonly prepared = new WeakMap<readonly FanoutReader[], PreparedReaders>();
   private fd: number;
+  /** Datagrams handed to the queueing socket that it has not sent yet (its callback not run). */
+  private queuedUnsent = 0;
+  private readonly onQueuedSent = (err: Error | null): void => {
+    this.queuedUnsent--;
+    // A destination the kernel refused, as a native send counts it (no log line per datagram).
+    if (err) this.counted('failed', 1);
+  };
 
   private constructor(
     private readonly binding: UdpFanoutBinding,
@@ -119,7 +127,9 @@ export class UdpFanout implements FanoutGroup {
     const flat = batch.flat();
     if (flat.packets.length === 0) return 0;
     const prepared = this.prepare(readers);
-    if (flat.maxTrack >= MAX_NATIVE_TRACKS) {
+    // Sent natively while earlier datagrams wait in the queueing socket (a full send buffer, a
+    // track past the native slots), this batch would reach its readers ahead of them.
+    if (flat.maxTrack >= MAX_NATIVE_TRACKS || this.queuedUnsent > 0) {
       this.queueFrom(0, flat.packets, flat.tracks, readers);
     } else if (flat.packets.length <= this.maxPacketsPerCall) {
       this.sendNative(flat.packets, flat.tracks, readers, prepared.destinations);
@@ -175,10 +185,11 @@ export class UdpFanout implements FanoutGroup {
         const destination = destinations.get(tracks[p]);
         if (!destination) continue;
         if (n++ < first) continue;
-        this.queueing.send(packets[p], destination.port, destination.address);
+        this.queueing.send(packets[p], destination.port, destination.address, this.onQueuedSent);
         queued++;
       }
     }
+    this.queuedUnsent += queued;
     this.counted('queued', queued);
   }
 
