@@ -19,6 +19,8 @@ export interface FanoutRow {
   rssPeakMiB: number;
   /** The benchmark's own CPU (all readers), % of one core: shows when the client side saturates. */
   readersCpuPct: number;
+  /** With the readers one veth link away: their receive thread's CPU (the kernel's receive path), % of one core. */
+  receiveCpuPct?: number;
   /** Whole machine busy, % of all cores: anything beyond server + readers is someone else's load. */
   machineBusyPct: number;
   window: ReaderWindowSummary;
@@ -44,7 +46,7 @@ export function resultsTable(rows: FanoutRow[]): string {
     const w = r.window;
     const ok = w.readers - w.dropped - w.silent;
     return `| ${r.server} | ${r.transport} | ${r.readers} (${ok}/${w.failedToStart}/${w.dropped}) | ${f(r.cpuPct)} | ${f(r.baselineCpuPct)} | ` +
-      `${f(r.cpuMsPerReaderSec, 2)} | ${r.cpuMsPerExtraReaderSec === undefined ? '–' : f(r.cpuMsPerExtraReaderSec, 2)} | ${f(r.rssPeakMiB, 0)} | ${f(w.meanMbps, 2)} | ${f(w.meanLossPct, 2)} / ${f(w.maxLossPct, 2)} | ${f(r.readersCpuPct, 0)} | ${f(r.machineBusyPct, 0)} |`;
+      `${f(r.cpuMsPerReaderSec, 2)} | ${r.cpuMsPerExtraReaderSec === undefined ? '–' : f(r.cpuMsPerExtraReaderSec, 2)} | ${f(r.rssPeakMiB, 0)} | ${f(w.meanMbps, 2)} | ${f(w.meanLossPct, 2)} / ${f(w.maxLossPct, 2)}${w.late ? ` (${w.late} late)` : ''} | ${f(r.readersCpuPct, 0)}${r.receiveCpuPct === undefined ? '' : ` + ${f(r.receiveCpuPct, 0)}`} | ${f(r.machineBusyPct, 0)} |`;
   });
   return [...head, ...body].join('\n');
 }
@@ -67,10 +69,10 @@ export function ratioTable(rows: FanoutRow[], ours = 'streamgate', peer = 'gstre
   return lines.length > 2 ? lines.join('\n') : '(no pair of rows to compare)';
 }
 
-/** Fills cpuMsPerExtraReaderSec from the 1-reader row of the same server and transport. */
+/** Fills cpuMsPerExtraReaderSec from the 1-reader row of the same server, transport and repetition. */
 export function addIncrementalCpu(rows: FanoutRow[]): void {
   for (const r of rows) {
-    const one = rows.find((o) => o.server === r.server && o.transport === r.transport && o.readers === 1);
+    const one = rows.find((o) => o.server === r.server && o.transport === r.transport && o.readers === 1 && o.rep === r.rep);
     if (one && r.readers > 1) r.cpuMsPerExtraReaderSec = ((r.cpuPct - one.cpuPct) * 10) / (r.readers - 1);
   }
 }

@@ -5,12 +5,17 @@
  *
  *   npm run build && node dist/test/bench/fanout.bench.js [--readers 1,10,50,200]
  *     [--transports tcp,udp] [--servers gstreamer,streamgate,streamgate-digest] [--window 15] [--out FILE]
- *     [--repeat N] [--churn K]
+ *     [--repeat N] [--churn K] [--network loopback|veth] [--uso on|off]
  *
  * `--repeat N` runs every step N times, the servers taking turns each time, and adds a table
  * of medians and ranges and of each server against the first named (e.g. Digest against open).
  * `--churn K` adds, after each step, K readers opened and closed one after another: the server
  * CPU time per connect (where authentication costs), measured apart from any steady stream.
+ * `--network veth` puts the readers in a network namespace of their own, one veth link away
+ * (veth-link.ts: on loopback the kernel charges each reader's receive path to the server, on a
+ * network the readers' hosts pay it); needs root and ethtool. The default is loopback. With
+ * veth, `--uso off` makes the servers' kernel cut UDP GSO batches itself (a NIC without UDP
+ * segmentation offload); the default passes them whole, as a NIC with USO does.
  */
 import { emitReport, log, runBench } from './bench-run';
 import { cpus, tmpdir } from 'node:os';
@@ -21,7 +26,9 @@ import { loadConfig } from '@streamgate/platform';
 import { loadUdpFanout } from '@streamgate/native-udp';
 import { cpuSeconds, machineBusyPct, machineJiffies, sampleRss } from './proc-stats';
 import { addIncrementalCpu, FanoutRow, ratioTable, repeatTable, resultsTable } from './fanout-report';
-import { ReaderFleet, summarizeWindow } from './reader-fleet';
+import { ChildReaderFleet, ReaderFleet, summarizeWindow } from './reader-fleet';
+import { VethLink } from './veth-link';
+import { RtspReaderStats } from '@streamgate/testing';
 import { ServerUnderTest, startGstreamerUnderTest, startStreamgateUnderTest } from './servers-under-test';
 
 const { values: args } = parseArgs({
@@ -34,9 +41,14 @@ const { values: args } = parseArgs({
     'clip-seconds': { type: 'string', default: '60' },
     repeat: { type: 'string', default: '1' },
     churn: { type: 'string', default: '0' },
+    network: { type: 'string', default: 'loopback' },
+    uso: { type: 'string', default: 'on' },
     out: { type: 'string' },
   },
 });
+if (args.network !== 'loopback' && args.network !== 'veth') throw new Error(`--network ${args.network}: loopback or veth`);
+if (args.uso !== 'on' && args.uso !== 'off') throw new Error(`--uso ${args.uso}: on or off`);
+if (args.uso === 'off' && args.network !== 'veth') throw new Error('--uso off is a setting of the veth link (--network veth)');
 
 const readerCounts = args.readers.split(',').map(Number).filter((n) => n > 0);
 const transports = args.transports.split(',').filter((t): t is ReaderTransport => t === 'tcp' || t === 'udp');
@@ -44,6 +56,44 @@ const windowSec = Number(args.window);
 const settleSec = Number(args.settle);
 const repeats = Math.max(1, Number(args.repeat));
 const churnCount = Math.max(0, Number(args.churn));
+/** With `--network veth`: the readers' namespace and link (created in main). */
+let link: VethLink | undefined;
+
+/** The readers of one step, in this process (loopback) or in the readers' namespace (veth). */
+interface StepReaders {
+  readonly opened: number;
+  readonly failures: string[];
+  snapshot(): Promise<RtspReaderStats[]>;
+  close(): Promise<void>;
+  /** CPU seconds of the reader side so far: readers, and with veth their receive thread apart. */
+  cpu(): { readers: number; receive: number };
+}
+
+async function openReaders(server: ServerUnderTest, transport: ReaderTransport, n: number): Promise<StepReaders> {
+  if (link) {
+    const veth = link;
+    const url = server.url.replace('//127.0.0.1:', `//${veth.serverAddress}:`);
+    const fleet = await ChildReaderFleet.open((cmd, a) => veth.command(cmd, a), { url, count: n, transport, concurrency: 16, credentials: server.credentials });
+    return {
+      opened: fleet.opened,
+      failures: fleet.failures,
+      snapshot: () => fleet.snapshot(),
+      close: () => fleet.close(),
+      cpu: () => ({ readers: fleet.cpuSeconds(), receive: veth.receiveCpuSeconds() }),
+    };
+  }
+  const fleet = await ReaderFleet.open(server.url, n, transport, 16, server.credentials);
+  return {
+    opened: fleet.readers.length,
+    failures: fleet.failures,
+    snapshot: () => Promise.resolve(fleet.snapshot()),
+    close: () => fleet.close(),
+    cpu: () => {
+      const own = process.cpuUsage();
+      return { readers: (own.user + own.system) / 1e6, receive: 0 };
+    },
+  };
+}
 
 
 /** Server CPU over `seconds` with whatever readers are attached, % of one core. */
@@ -58,26 +108,26 @@ async function measure(server: ServerUnderTest, transport: ReaderTransport, n: n
   // CPU time while the readers connect: where authentication costs (two Digest round trips each).
   const connect0 = cpuSeconds(server.pid);
   const opened0 = performance.now();
-  const fleet = await ReaderFleet.open(server.url, n, transport, 16, server.credentials);
+  const fleet = await openReaders(server, transport, n);
   const connectCpuMs = 1000 * (cpuSeconds(server.pid) - connect0) - (baselineCpuPct * 10 * (performance.now() - opened0)) / 1000;
   if (fleet.failures.length) log(`${fleet.failures.length} readers failed to start, first: ${fleet.failures[0]}`);
   await delay(settleSec * 1000);
-  const before = fleet.snapshot();
+  const before = await fleet.snapshot();
   const c0 = cpuSeconds(server.pid);
-  const own0 = process.cpuUsage();
+  const side0 = fleet.cpu();
   const m0 = machineJiffies();
   const t0 = performance.now();
   const rss = sampleRss(server.pid);
   await delay(windowSec * 1000);
   const elapsed = (performance.now() - t0) / 1000;
-  const after = fleet.snapshot();
+  const after = await fleet.snapshot();
   const cpu = cpuSeconds(server.pid) - c0;
-  const own = process.cpuUsage(own0);
+  const side = fleet.cpu();
   const machinePct = machineBusyPct(m0, machineJiffies());
   const rssPeakMiB = rss.stop();
   await fleet.close();
   const cpuPct = (100 * cpu) / elapsed;
-  const readers = fleet.readers.length;
+  const readers = fleet.opened;
   return {
     server: server.name,
     transport,
@@ -86,7 +136,8 @@ async function measure(server: ServerUnderTest, transport: ReaderTransport, n: n
     baselineCpuPct,
     cpuMsPerReaderSec: readers ? ((cpuPct - baselineCpuPct) * 10) / readers : NaN,
     rssPeakMiB,
-    readersCpuPct: (100 * (own.user + own.system)) / 1e6 / elapsed,
+    readersCpuPct: (100 * (side.readers - side0.readers)) / elapsed,
+    ...(link ? { receiveCpuPct: (100 * (side.receive - side0.receive)) / elapsed } : {}),
     machineBusyPct: machinePct,
     window: summarizeWindow(before, after, elapsed, fleet.failures.length),
     rep,
@@ -182,7 +233,8 @@ async function environment(clip: TestClip): Promise<string> {
     `- content: ${p.width}x${p.height}@${p.fps} H.264 High (${p.bframes} B-frames, GOP ${p.gop}) at ` +
       `${p.videoBitrateKbps ?? 'crf'} kbit/s + AAC-LC 128 kbit/s stereo 48 kHz; ${p.seconds} s clip, MP4 and FLV of the same encode`,
     `- window: ${windowSec} s per step after ${settleSec} s settling; readers opened 16 at a time; servers take turns ` +
-      'at each step; all on 127.0.0.1',
+      `at each step; ${link ? `readers in network namespace ${link.namespace}, one veth link away (${link.readerAddress} → ${link.serverAddress}; ` +
+        `veth-link.ts: their receive path on a NAPI thread, its CPU shown after the "+" in the reader-side column; the servers' end without TSO, ${args.uso === 'on' ? 'with' : 'without'} UDP segmentation offload)` : 'all on 127.0.0.1'}`,
     `- streamgate fan-out settings: ${fanoutSettings()}`,
   ].join('\n');
 }
@@ -210,12 +262,14 @@ async function main(): Promise<void> {
   const rows: FanoutRow[] = [];
   const notes: string[] = [];
   const starters: Record<string, () => Promise<ServerUnderTest>> = {
-    gstreamer: () => startGstreamerUnderTest(clip),
-    streamgate: () => startStreamgateUnderTest(clip),
+    gstreamer: () => startGstreamerUnderTest(clip, listen),
+    streamgate: () => startStreamgateUnderTest(clip, 30_000, { listen }),
     // The same with a users list: every reader answers a Digest challenge on DESCRIBE and SETUP.
-    'streamgate-digest': () => startStreamgateUnderTest(clip, 30_000, { digest: true }),
+    'streamgate-digest': () => startStreamgateUnderTest(clip, 30_000, { digest: true, listen }),
   };
   const live: LiveServer[] = [];
+  if (args.network === 'veth') link = VethLink.create({ udpSegmentationOffload: args.uso === 'on' });
+  const listen = link ? 'all' : 'loopback';
   try {
     for (const name of args.servers.split(',')) {
       const start = starters[name];
@@ -226,6 +280,7 @@ async function main(): Promise<void> {
     await runSteps(live, rows, notes);
   } finally {
     await Promise.all(live.map((l) => l.server.stop()));
+    link?.remove();
   }
   addIncrementalCpu(rows);
   emitReport(started, [

@@ -1,4 +1,17 @@
-import { diffRtpStats, ReaderTransport, RtspReader, RtspReaderStats, RtpTrackStats } from '@streamgate/testing';
+import { join } from 'node:path';
+import {
+  diffRtpStats, ReaderTransport, RtspReader, RtspReaderStats, RtpTrackStats, spawnTracked, TrackedProcess, withTimeout,
+} from '@streamgate/testing';
+import { cpuSeconds } from './proc-stats';
+
+/** `count` readers of `url` (ReaderFleet.open's arguments, as ChildReaderFleet sends them). */
+export interface FleetRequest {
+  url: string;
+  count: number;
+  transport: ReaderTransport;
+  concurrency: number;
+  credentials?: { username: string; password: string };
+}
 
 /** Many RtspReaders, opened with bounded concurrency (a burst of 200 SYNs is not the test). */
 export class ReaderFleet {
@@ -41,6 +54,63 @@ export class ReaderFleet {
   }
 }
 
+/**
+ * A ReaderFleet in a child process (reader-fleet-child.ts), started by `command` (the node
+ * command line, wrapped, e.g. by VethLink to run it in another network namespace).
+ */
+export class ChildReaderFleet {
+  private pending: ((message: Record<string, unknown>) => void)[] = [];
+  private buffered = '';
+  opened = 0;
+  failures: string[] = [];
+
+  private readonly proc: TrackedProcess;
+
+  private constructor([cmd, args]: [string, string[]]) {
+    this.proc = spawnTracked(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], onStdout: (chunk) => this.received(chunk) });
+  }
+
+  static async open(wrap: (cmd: string, args: string[]) => [string, string[]], request: FleetRequest): Promise<ChildReaderFleet> {
+    const fleet = new ChildReaderFleet(wrap(process.execPath, [join(__dirname, 'reader-fleet-child.js')]));
+    const answer = await fleet.ask(request, 180_000);
+    fleet.opened = Number(answer.opened);
+    fleet.failures = answer.failures as string[];
+    return fleet;
+  }
+
+  /** The child's user + system CPU seconds so far. */
+  cpuSeconds(): number {
+    return cpuSeconds(this.proc.pid);
+  }
+
+  async snapshot(): Promise<RtspReaderStats[]> {
+    return (await this.ask('snapshot', 30_000)).stats as RtspReaderStats[];
+  }
+
+  async close(): Promise<void> {
+    await this.ask('close', 30_000).catch(() => undefined);
+    await this.proc.kill();
+  }
+
+  private ask(command: unknown, ms: number): Promise<Record<string, unknown>> {
+    const answered = new Promise<Record<string, unknown>>((resolve, reject) => {
+      this.pending.push((message) => (typeof message.error === 'string' ? reject(new Error(`reader fleet: ${message.error}`)) : resolve(message)));
+    });
+    const exited = this.proc.exited.then((s) => {
+      throw new Error(`reader fleet exited (code ${s.code}): ${this.proc.stderr().slice(-800)}`);
+    });
+    this.proc.child.stdin?.write(`${JSON.stringify(command)}\n`);
+    return withTimeout(Promise.race([answered, exited]), ms, `the reader fleet to answer ${JSON.stringify(command).slice(0, 60)}`);
+  }
+
+  private received(chunk: string): void {
+    this.buffered += chunk;
+    const lines = this.buffered.split('\n');
+    this.buffered = lines.pop() ?? '';
+    for (const line of lines) this.pending.shift()?.(JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
 export interface ReaderWindowSummary {
   /** Readers that were playing at the start of the window. */
   readers: number;
@@ -54,11 +124,16 @@ export interface ReaderWindowSummary {
   maxLossPct: number;
   /** Readers that received nothing at all in the window. */
   silent: number;
+  /**
+   * Datagrams, over all readers, that arrived behind a higher sequence number (reordered; each
+   * was first counted in the loss as a gap): loss less these is what never came.
+   */
+  late: number;
 }
 
 function sumTracks(s: RtspReaderStats): RtpTrackStats {
   return s.tracks.reduce(
-    (a, t) => ({ ...a, packets: a.packets + t.packets, bytes: a.bytes + t.bytes, lost: a.lost + t.lost }),
+    (a, t) => ({ ...a, packets: a.packets + t.packets, bytes: a.bytes + t.bytes, lost: a.lost + t.lost, late: a.late + t.late }),
     { packets: 0, bytes: 0, lost: 0, late: 0, invalid: 0, ssrcChanges: 0, firstAt: 0, lastAt: 0 },
   );
 }
@@ -73,11 +148,13 @@ export function summarizeWindow(
   let bits = 0;
   let dropped = 0;
   let silent = 0;
+  let late = 0;
   for (const [i, a] of after.entries()) {
     const d = diffRtpStats(sumTracks(a), sumTracks(before[i]));
     if (a.closedByServer && !before[i].closedByServer) dropped++;
     if (d.packets === 0) silent++;
     bits += d.bytes * 8;
+    late += d.late;
     const expected = d.packets + d.lost;
     losses.push(expected > 0 ? (100 * d.lost) / expected : 100);
   }
@@ -90,5 +167,6 @@ export function summarizeWindow(
     meanLossPct: n ? losses.reduce((a, b) => a + b, 0) / n : 0,
     maxLossPct: n ? Math.max(...losses) : 0,
     silent,
+    late,
   };
 }

@@ -27,9 +27,17 @@ async function waitPlayable(url: string, ms: number, credentials?: { username: s
   }, ms, `${url} to become playable`, 500);
 }
 
+/**
+ * Where a server listens: 127.0.0.1 by default; `all` for readers that reach it from another
+ * network namespace (veth-link.ts), its URL still naming 127.0.0.1 for the benchmark itself.
+ */
+export type ListenOn = 'loopback' | 'all';
+
 /** GStreamer's RTSP server serving the clip's MP4 from one shared pipeline (like one camera). */
-export async function startGstreamerUnderTest(clip: TestClip): Promise<ServerUnderTest> {
-  const server = await startGstRtspServer({ mounts: [STREAM], file: clip.mp4, shared: true, statusIntervalMs: 1000 });
+export async function startGstreamerUnderTest(clip: TestClip, listen: ListenOn = 'loopback'): Promise<ServerUnderTest> {
+  const server = await startGstRtspServer({
+    mounts: [STREAM], file: clip.mp4, shared: true, statusIntervalMs: 1000, ...(listen === 'all' ? { address: '0.0.0.0' } : {}),
+  });
   const url = server.url(STREAM);
   // Prerolling the 1080p MP4 takes GStreamer over 15 s on a busy 2-core machine.
   await waitPlayable(url, 60_000);
@@ -45,9 +53,11 @@ export async function startGstreamerUnderTest(clip: TestClip): Promise<ServerUnd
 
 /** The all-in-one gateway as a child process, fed by ffmpeg pushing the FLV in a loop over RTMP. */
 /** With `digest`, readers must answer a Digest challenge (a users list, RTSP_AUTH_METHODS=digest). */
-export async function startStreamgateUnderTest(clip: TestClip, startTimeoutMs = 30_000, options: { digest?: boolean } = {}): Promise<ServerUnderTest> {
+export async function startStreamgateUnderTest(
+  clip: TestClip, startTimeoutMs = 30_000, options: { digest?: boolean; listen?: ListenOn } = {},
+): Promise<ServerUnderTest> {
   const credentials = options.digest ? { username: 'bench', password: 'bench-pw' } : undefined;
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = options.listen === 'all' ? { HOST: '0.0.0.0' } : {};
   if (credentials) {
     env.AUTH_USERS = JSON.stringify([{ user: credentials.username, pass: credentials.password, permissions: [{ action: 'read' }, { action: 'publish' }] }]);
     env.RTSP_AUTH_METHODS = 'digest';
