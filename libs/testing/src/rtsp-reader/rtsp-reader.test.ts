@@ -32,6 +32,21 @@ describe('RtspReader against GStreamer RTSP server', () => {
     });
   }
 
+  it('udp over IPv6 (rtsp://[::1]…): its RTP ports are on the address the connection leaves from, and RTP arrives', async () => {
+    // Bound on 127.0.0.1 as before, the reader would get nothing: the server sends to ::1.
+    const server = await startGstRtspServer({ mounts: ['cam'], statusIntervalMs: 100, address: '::' });
+    try {
+      const reader = await RtspReader.open(server.url('cam').replace('//127.0.0.1:', '//[::1]:'), { transport: 'udp' });
+      await new Promise((r) => setTimeout(r, 1500));
+      const s = reader.stats();
+      assert.equal(s.closedByServer, false, s.error);
+      for (const t of s.tracks) assert.ok(t.packets > 10, `${t.media} packets ${t.packets}`);
+      await reader.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('rejects with the status when the path does not exist', async () => {
     const server = await startGstRtspServer({ audio: false });
     try {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, Socket } from 'node:net';
-import { ClientAuthenticator } from '@streamgate/protocol-rtsp';
+import { ClientAuthenticator, connectHost, parseRtspUrl } from '@streamgate/protocol-rtsp';
 import { bindUdpPortPair, UdpSocketPair } from '../ports';
 import { InterleavedFrameHead, RtspProtocolError, RtspResponse, RtspStreamParser } from './rtsp-stream-parser';
 import { RtpCounter, RtpTrackStats } from './rtp-counter';
@@ -103,9 +103,9 @@ export class RtspReader {
       userAgent: 'streamgate-bench-reader',
       ...options,
     };
-    const { hostname, port } = new URL(url.replace(/^rtsp:/, 'http:'));
+    const target = parseRtspUrl(url);
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect(Number(port || 554), hostname);
+      const s = connect(target.port ?? 554, connectHost(target));
       const timer = setTimeout(() => {
         s.destroy();
         reject(new Error(`connecting to ${url} timed out`));

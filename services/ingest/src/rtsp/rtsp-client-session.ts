@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  ClientAuthenticator, Credentials, InterleavedFrame, RtspParseError, RtspResponse, describeBaseUrl, parseRtspUrl,
+  ClientAuthenticator, Credentials, InterleavedFrame, RtspParseError, RtspResponse, connectHost, describeBaseUrl, parseRtspUrl,
   parseSession, redirectUrl, splitUserinfo,
 } from '@streamgate/protocol-rtsp';
 import { redactUrlCredentials, preciseNowMs } from '@streamgate/platform';
@@ -177,7 +177,7 @@ export class RtspClientSession {
     const address = this.options.resolveAddress ? await this.options.resolveAddress(this.url) : undefined;
     const secure = target.scheme === 'rtsps';
     const connection = await RtspClientConnection.open({
-      host: target.host.replace(/^\[(.*)\]$/, '$1'),
+      host: connectHost(target),
       address,
       // RFC 7826 §19.1 / IANA: rtsps defaults to 322.
       port: target.port ?? (secure ? 322 : 554),

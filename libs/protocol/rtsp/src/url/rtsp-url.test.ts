@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { RtspParseError } from '../base/errors';
-import { RtspResourcePath, parseResourcePath, parseRtspUrl, urlAuthority } from './rtsp-url';
+import { RtspResourcePath, connectHost, parseResourcePath, parseRtspUrl, urlAuthority } from './rtsp-url';
 
 describe('RTSP URL', () => {
   const table: Array<[string, string, RtspResourcePath]> = [
@@ -25,6 +25,8 @@ describe('RTSP URL', () => {
     const url = parseRtspUrl('RTSP://[::1]:8554/live/x?y=1');
     assert.deepEqual(url, { scheme: 'rtsp', host: '[::1]', port: 8554, segments: ['live', 'x'], query: 'y=1' });
     assert.equal(urlAuthority(url), 'rtsp://[::1]:8554');
+    assert.equal(connectHost(url), '::1', 'a socket connects to the address without brackets');
+    assert.equal(connectHost(parseRtspUrl('rtsp://cam.local/x')), 'cam.local');
   });
 
 

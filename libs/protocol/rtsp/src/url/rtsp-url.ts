@@ -90,6 +90,11 @@ export function parseResourcePath(requestUrl: string): RtspResourcePath {
   return resourcePath(parseRtspUrl(requestUrl));
 }
 
+/** The host to connect a socket to: an IPv6 literal without its brackets (`[::1]` → `::1`). */
+export function connectHost(url: RtspUrl): string {
+  return url.host.replace(/^\[(.*)\]$/, '$1');
+}
+
 /** `rtsp://host[:port]` of a parsed URL, for building Content-Base and RTP-Info URLs. */
 export function urlAuthority(url: RtspUrl): string {
   return `${url.scheme}://${url.host}${url.port === undefined ? '' : `:${url.port}`}`;
