@@ -100,7 +100,11 @@ export class ChildReaderFleet {
       throw new Error(`reader fleet exited (code ${s.code}): ${this.proc.stderr().slice(-800)}`);
     });
     this.proc.child.stdin?.write(`${JSON.stringify(command)}\n`);
-    return withTimeout(Promise.race([answered, exited]), ms, `the reader fleet to answer ${JSON.stringify(command).slice(0, 60)}`);
+    // Answers are matched to questions in order: after one that never came, the fleet is not used again.
+    return withTimeout(Promise.race([answered, exited]), ms, `the reader fleet to answer ${JSON.stringify(command).slice(0, 60)}`).catch(async (e: unknown) => {
+      await this.proc.kill();
+      throw e;
+    });
   }
 
   private received(chunk: string): void {

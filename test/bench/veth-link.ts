@@ -28,6 +28,8 @@ export class VethLink {
   /** The server's address as the readers see it. */
   readonly serverAddress: string;
   readonly readerAddress: string;
+  /** PIDs of the readers' receive thread(s), napi/<reader device>-N, found once the link is up. */
+  private receiveThreads: number[] = [];
 
   private constructor(readonly namespace: string, readonly serverDevice: string, readonly readerDevice: string, subnet: number) {
     this.serverAddress = `10.213.${subnet}.1`;
@@ -53,6 +55,10 @@ export class VethLink {
       link.inside('ethtool', ['-K', r, 'gro', 'on', 'rx-udp-gro-forwarding', 'on']);
       // sysfs as the namespace sees it (ip netns exec mounts it for the command).
       link.inside('sh', ['-c', `echo 1 > /sys/class/net/${r}/threaded`]);
+      link.receiveThreads = kernelThreads(`napi/${r}-`);
+      // Without it the readers' receive path would run inside the servers' sends, as on
+      // loopback, and the report would say otherwise.
+      if (link.receiveThreads.length === 0) throw new Error(`no napi/${r}-N thread: threaded NAPI did not take on the readers' end`);
     } catch (e) {
       link.remove();
       throw new Error(`could not build the readers' veth link (root, iproute2 and ethtool are needed): ${e instanceof Error ? e.message : String(e)}`);
@@ -65,17 +71,9 @@ export class VethLink {
     return ['ip', ['netns', 'exec', this.namespace, cmd, ...args]];
   }
 
-  /** CPU seconds of the readers' receive thread(s) (napi/<reader device>-N) so far. */
+  /** CPU seconds of the readers' receive thread(s) so far. */
   receiveCpuSeconds(): number {
-    let total = 0;
-    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try {
-        if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith(`napi/${this.readerDevice}-`)) total += cpuSeconds(Number(pid));
-      } catch {
-        // A process that ended while the list was read.
-      }
-    }
-    return total;
+    return this.receiveThreads.reduce((total, pid) => total + cpuSeconds(pid), 0);
   }
 
   remove(): void {
@@ -89,6 +87,19 @@ export class VethLink {
   private inside(cmd: string, args: readonly string[]): void {
     run(...this.command(cmd, args));
   }
+}
+
+/** PIDs of the kernel threads whose name starts with `prefix` (/proc/PID/comm, at most 15 characters). */
+function kernelThreads(prefix: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith(prefix.slice(0, 15))) found.push(Number(pid));
+    } catch {
+      // A process that ended while the list was read.
+    }
+  }
+  return found;
 }
 
 /** Packets the server's end queues: a keyframe to 200 readers is ~30,000 packets at once. */
