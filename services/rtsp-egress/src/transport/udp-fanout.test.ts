@@ -126,29 +126,32 @@ describe('UdpFanout (batched sends to UDP readers)', () => {
     }
   });
 
-  it('a batch right after one that went through dgram follows it there: the reader gets its datagrams in order', async () => {
+  it('batches right after one that went through dgram follow it there, split ones too: the reader gets its datagrams in order', async () => {
     // dgram sends after a lookup on the next tick and queues in libuv when the socket buffer is
     // full; a native send meanwhile would arrive first. Found with readers one veth link away
     // (fanout.bench --network veth): a full send buffer at a keyframe burst reordered them.
     const { counts, countDatagrams } = counter();
-    const pair = await UdpPair.bind('127.0.0.1', 0, logger, { countDatagrams });
+    const pair = await UdpPair.bind('127.0.0.1', 0, logger, { countDatagrams, maxPacketsPerCall: 7 });
     const [v, extra] = await Promise.all([receiver(), receiver()]);
     try {
       const high = MAX_NATIVE_TRACKS + 1;
       const r = await reader(pair, new Map([[0, v], [high, extra]]));
       const first = [unit(0, true, [100, 1200, 1200]), unit(high, false, [200])];
       const next = [unit(0, false, [1200, 1200, 300])];
+      // More packets than one native call takes: two calls, each following dgram.
+      const big = [unit(0, false, [1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 80])];
       r.writeBatch(new AccessUnitBatch(first));
       r.writeBatch(new AccessUnitBatch(next));
-      await until(() => v.got.length === 6);
-      assert.deepEqual(gotSeqs(v), seqs([...first[0].packets, ...next[0].packets]));
-      assert.deepEqual([...counts], [['queued', 7]], 'the second batch followed the first through dgram');
+      r.writeBatch(new AccessUnitBatch(big));
+      await until(() => v.got.length === 18);
+      assert.deepEqual(gotSeqs(v), seqs([...first[0].packets, ...next[0].packets, ...big[0].packets]));
+      assert.deepEqual([...counts], [['queued', 19]], 'the later batches followed the first through dgram');
       // Once dgram has sent them all, batches go natively again.
       const later = [unit(0, false, [1200, 50])];
       r.writeBatch(new AccessUnitBatch(later));
-      await until(() => v.got.length === 8);
-      assert.deepEqual(gotSeqs(v).slice(6), seqs(later[0].packets));
-      assert.deepEqual([...counts], [['queued', 7], ['sent', 2]]);
+      await until(() => v.got.length === 20);
+      assert.deepEqual(gotSeqs(v).slice(18), seqs(later[0].packets));
+      assert.deepEqual([...counts], [['queued', 19], ['sent', 2]]);
     } finally {
       v.socket.close();
       extra.socket.close();

@@ -127,16 +127,21 @@ export class UdpFanout implements FanoutGroup {
     const flat = batch.flat();
     if (flat.packets.length === 0) return 0;
     const prepared = this.prepare(readers);
-    // Sent natively while earlier datagrams wait in the queueing socket (a full send buffer, a
-    // track past the native slots), this batch would reach its readers ahead of them.
-    if (flat.maxTrack >= MAX_NATIVE_TRACKS || this.queuedUnsent > 0) {
+    if (flat.maxTrack >= MAX_NATIVE_TRACKS) {
       this.queueFrom(0, flat.packets, flat.tracks, readers);
-    } else if (flat.packets.length <= this.maxPacketsPerCall) {
-      this.sendNative(flat.packets, flat.tracks, readers, prepared.destinations);
     } else {
-      // A batch bigger than one call takes (a long GOP replay of a high-bitrate stream).
+      // In calls of at most maxPacketsPerCall packets (a long GOP replay of a high-bitrate stream
+      // takes several). A call is native only while nothing of ours waits in the queueing socket
+      // (an earlier call met a full send buffer, or a track past the native slots went there):
+      // sent natively, it would reach its readers ahead of those datagrams.
       const n = this.maxPacketsPerCall;
-      for (let i = 0; i < flat.packets.length; i += n) this.sendNative(flat.packets.slice(i, i + n), flat.tracks.subarray(i, i + n), readers, prepared.destinations);
+      const whole = flat.packets.length <= n;
+      for (let i = 0; i < flat.packets.length; i += n) {
+        const packets = whole ? flat.packets : flat.packets.slice(i, i + n);
+        const tracks = whole ? flat.tracks : flat.tracks.subarray(i, i + n);
+        if (this.queuedUnsent > 0) this.queueFrom(0, packets, tracks, readers);
+        else this.sendNative(packets, tracks, readers, prepared.destinations);
+      }
     }
     // Per track, not per reader: a batch to 200 readers is not 200 map lookups.
     let bytes = 0;
